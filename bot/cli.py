@@ -1,0 +1,137 @@
+"""The `qabot` command: a thin layer that turns arguments into calls and errors into one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Callable, Sequence
+
+from bot import __version__
+from bot.config import Config, load_config
+from bot.errors import QabotError
+
+log = logging.getLogger("qabot")
+
+Command = Callable[[argparse.Namespace, Config], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        config = load_config(args.config, args.knowledge)
+        return args.handler(args, config)
+    except QabotError as exc:
+        print(f"qabot: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qabot: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--knowledge", metavar="DIR", help="knowledge directory (default: $QABOT_KNOWLEDGE or ./knowledge)")
+    common.add_argument("--config", metavar="FILE", help="YAML config file (default: $QABOT_CONFIG or DIR/config.yaml)")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+
+    parser = argparse.ArgumentParser(prog="qabot", description="Answer questions about a collection of articles.",
+                                     parents=[common])
+    parser.add_argument("--version", action="version", version=f"qabot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", parents=[common], help="build the knowledge base from the article files")
+    build.add_argument("--workers", type=int, default=None, help="processes for analysing articles (default: all cores)")
+    build.add_argument("--no-progress", action="store_true", help="no progress bar")
+    build.set_defaults(handler=cmd_build)
+
+    ask = commands.add_parser("ask", parents=[common], help="answer a question from the command line")
+    ask.add_argument("question", help="the question, or - to read one question a line from standard input")
+    ask.add_argument("-k", type=int, default=1, metavar="N", help="show the top N results (default 1)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.set_defaults(handler=cmd_ask)
+
+    chat = commands.add_parser("chat", parents=[common], help="a local console conversation with the bot")
+    chat.set_defaults(handler=_lazy("bot.console", "cmd_chat"))
+
+    evaluate = commands.add_parser("eval", parents=[common], help="measure the retriever on SQuAD-format question sets")
+    evaluate.add_argument("files", nargs="+", metavar="FILE.json")
+    evaluate.add_argument("--unanswerable", metavar="OTHER.json", help="questions the knowledge base does not cover")
+    evaluate.add_argument("--baseline", action="store_true", help="also run plain BM25 on the same passages")
+    evaluate.add_argument("--json", action="store_true", help="print the figures as one JSON object on the last line")
+    evaluate.add_argument("--limit", type=int, default=None, help="ask at most this many questions (for quick checks)")
+    evaluate.set_defaults(handler=_lazy("bot.evaluation.command", "cmd_eval"))
+
+    run = commands.add_parser("run", parents=[common], help="run the Telegram bot (long polling or webhook)")
+    run.add_argument("--webhook", metavar="URL", help="public URL Telegram should post updates to")
+    run.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8443", help="where the webhook server listens")
+    run.set_defaults(handler=_lazy("bot.telegram.runner", "cmd_run"))
+    return parser
+
+
+def _lazy(module: str, name: str) -> Command:
+    """Import a command's module only when it runs, so `qabot ask` doesn't load Telegram."""
+
+    def handler(args: argparse.Namespace, config: Config) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args, config)
+
+    return handler
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def cmd_build(args: argparse.Namespace, config: Config) -> int:
+    from bot.knowledge.builder import build_knowledge_base, iter_progress
+
+    show = not args.no_progress and sys.stderr.isatty()
+    report = build_knowledge_base(config, progress=lambda items, total: iter_progress(items, total, show),
+                                  workers=args.workers)
+    print("\n".join(report.summary_lines()))
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    from bot.replies.render import answer_to_json, render_plain
+    from bot.service import QAService
+
+    if args.k < 1:
+        raise QabotError("-k must be at least 1")
+    service = _open_service(config)
+    if args.question == "-":
+        questions = (line.rstrip("\n") for line in sys.stdin)
+    else:
+        questions = iter([args.question])
+    bold = (lambda s: f"\033[1m{s}\033[0m") if sys.stdout.isatty() else (lambda s: f"**{s}**")
+    for question in questions:
+        if args.question == "-" and not question.strip():
+            continue
+        answer = service.ask(question, k=args.k)
+        if args.json:
+            print(json.dumps(answer_to_json(answer), ensure_ascii=False), flush=True)
+        else:
+            print(render_plain(answer, bold=bold), flush=True)
+    return 0
+
+
+def _open_service(config: Config):
+    from bot.errors import IndexMissing
+    from bot.service import QAService
+
+    try:
+        return QAService.open(config)
+    except IndexMissing:
+        print(f"qabot: no knowledge base yet; building it from {config.articles_path}", file=sys.stderr)
+        return QAService.open(config, build_if_missing=True)

@@ -1,0 +1,21 @@
+"""Exceptions that the command line turns into one-line messages."""
+
+
+class QabotError(Exception):
+    """An error the user can act on; its message is a single sentence."""
+
+
+class ConfigError(QabotError):
+    """The configuration file or an environment variable is invalid."""
+
+
+class IndexMissing(QabotError):
+    """No knowledge base has been built yet."""
+
+
+class IndexInvalid(QabotError):
+    """The knowledge base on disk is damaged or from another format version."""
+
+
+class BuildFailed(QabotError):
+    """A build found no usable article; the previous knowledge base is untouched."""

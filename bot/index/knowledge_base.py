@@ -1,0 +1,108 @@
+"""A built knowledge base opened for serving: articles, passages and the sparse index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.index.bm25 import SparseIndex
+from bot.index.store import IndexFiles
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """One article's metadata and where its passages are."""
+
+    key: str
+    title: str
+    source: str | None
+    date: str | None
+    time: str | None
+    url: str | None
+    section: str | None
+    tags: tuple[str, ...]
+    digest: str
+    first_passage: int
+    passage_count: int
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> "ArticleRecord":
+        return cls(**{**row, "tags": tuple(row.get("tags") or ())})
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "tags": list(self.tags)}
+
+
+@dataclass(frozen=True)
+class PassageView:
+    """One passage with its article, as the retriever and the replies see it."""
+
+    index: int
+    passage_id: str
+    text: str
+    heading: str | None
+    article: ArticleRecord
+    position: int  # within its article
+
+
+class KnowledgeBase:
+    """Read-only access to one committed build; safe to share between threads."""
+
+    def __init__(self, root: Path) -> None:
+        files = IndexFiles(root)
+        self.files = files
+        self.manifest = files.manifest
+        self.articles = [ArticleRecord.from_json(row) for row in files.json("articles")]
+        self.passage_texts = files.strings("passages.text")
+        self.passage_headings = files.strings("passages.heading")
+        self.passage_ids = files.array("passages.id", mmap=False)
+        self.passage_article = files.array("passages.article")
+        self.passage_terms = files.ragged("passages.terms")
+        self.sparse = SparseIndex(
+            term_hashes=files.array("bm25.terms"),
+            indptr=files.array("bm25.indptr"),
+            doc_ids=files.array("bm25.doc_ids"),
+            weights=files.array("bm25.weights"),
+            n_docs=len(self.passage_texts),
+        )
+        self._check_shapes()
+        self._id_lookup: dict[str, int] | None = None
+
+    def _check_shapes(self) -> None:
+        n = len(self.passage_texts)
+        sizes = {"passages.heading": len(self.passage_headings), "passages.id": len(self.passage_ids),
+                 "passages.article": len(self.passage_article), "passages.terms": len(self.passage_terms)}
+        for name, size in sizes.items():
+            if size != n:
+                raise self.files.damaged(f"{name} has {size} rows, expected {n}")
+        if sum(a.passage_count for a in self.articles) != n:
+            raise self.files.damaged("articles and passages disagree")
+
+    @property
+    def passage_count(self) -> int:
+        return len(self.passage_texts)
+
+    def passage(self, index: int) -> PassageView:
+        article = self.articles[int(self.passage_article[index])]
+        heading = self.passage_headings[index] or None
+        return PassageView(index, self.passage_ids[index].decode("ascii"), self.passage_texts[index],
+                           heading, article, index - article.first_passage)
+
+    def find_passage(self, passage_id: str) -> int | None:
+        """The index of a passage by its stable id, or None if the current build lacks it."""
+        if self._id_lookup is None:
+            self._id_lookup = {pid.decode("ascii"): i for i, pid in enumerate(self.passage_ids)}
+        return self._id_lookup.get(passage_id)
+
+    def neighbours(self, index: int, before: int = 1, after: int = 1) -> list[PassageView]:
+        """The passage with up to `before` and `after` passages of the same article around it."""
+        article = self.articles[int(self.passage_article[index])]
+        first = max(article.first_passage, index - before)
+        last = min(article.first_passage + article.passage_count - 1, index + after)
+        return [self.passage(i) for i in range(first, last + 1)]
+
+    def passage_terms_of(self, index: int) -> np.ndarray:
+        return self.passage_terms[index]

@@ -1,0 +1,192 @@
+"""The on-disk layout of a knowledge base: versioned, pickle-free, swapped in atomically.
+
+    <index dir>/CURRENT          symlink to the build being served
+    <index dir>/builds/<id>/     manifest.json, *.npy arrays, *.json tables
+    <index dir>/builds/.tmp-*    a build in progress; never read, removed by the next build
+
+A build is written in full under a temporary name, renamed, and only then does CURRENT move to
+it with one rename. A crash at any point leaves CURRENT pointing at a complete build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from bot.errors import IndexInvalid, IndexMissing
+from bot.index.arrays import RaggedTable, StringTable, pack_ragged, pack_strings
+
+FORMAT_NAME = "qabot-index"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+BUILDS = "builds"
+
+
+class IndexWriter:
+    """Writes one build into a temporary directory; commit() makes it the served one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / BUILDS).mkdir(parents=True, exist_ok=True)
+        self.build_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
+        self.tmp_dir = root / BUILDS / f".tmp-{self.build_id}"
+        self.tmp_dir.mkdir()
+        self._files: dict[str, int] = {}
+
+    def array(self, name: str, values: np.ndarray) -> None:
+        path = self.tmp_dir / f"{name}.npy"
+        np.save(path, np.ascontiguousarray(values), allow_pickle=False)
+        self._files[path.name] = path.stat().st_size
+
+    def strings(self, name: str, strings: Sequence[str]) -> None:
+        blob, offsets = pack_strings(strings)
+        self.array(f"{name}.blob", blob)
+        self.array(f"{name}.offsets", offsets)
+
+    def ragged(self, name: str, arrays: Sequence[np.ndarray], dtype: type) -> None:
+        values, offsets = pack_ragged(arrays, dtype)
+        self.array(f"{name}.values", values)
+        self.array(f"{name}.offsets", offsets)
+
+    def json(self, name: str, value: Any) -> None:
+        path = self.tmp_dir / f"{name}.json"
+        path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        self._files[path.name] = path.stat().st_size
+
+    def commit(self, info: dict[str, Any]) -> Path:
+        """Finish the build and atomically make it the one served; returns its directory."""
+        manifest = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "build_id": self.build_id,
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": self._files, **info}
+        (self.tmp_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        _fsync_dir_files(self.tmp_dir)
+        final_dir = self.root / BUILDS / self.build_id
+        os.rename(self.tmp_dir, final_dir)
+        link_tmp = self.root / f".{CURRENT}.{self.build_id}"
+        os.symlink(Path(BUILDS) / self.build_id, link_tmp)
+        os.replace(link_tmp, self.root / CURRENT)
+        _fsync_dir(self.root)
+        remove_stale_builds(self.root)
+        return final_dir
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+
+def remove_stale_builds(root: Path) -> None:
+    """Delete every build but the current one, including leftovers of interrupted builds.
+
+    Readers that still map files of an old build keep them alive until they let go (POSIX
+    semantics), so a serving bot is not disturbed.
+    """
+    builds = root / BUILDS
+    current = current_build_dir(root)
+    if not builds.is_dir():
+        return
+    for entry in builds.iterdir():
+        if current is None or entry.resolve() != current.resolve():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def current_build_dir(root: Path) -> Path | None:
+    link = root / CURRENT
+    if not link.is_symlink() and not link.exists():
+        return None
+    return root / os.readlink(link) if link.is_symlink() else link
+
+
+@contextlib.contextmanager
+def build_lock(root: Path) -> Iterator[None]:
+    """Only one build at a time writes into an index directory."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class IndexFiles:
+    """A committed build opened for reading; arrays are memory-mapped."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        build_dir = current_build_dir(root)
+        if build_dir is None:
+            raise IndexMissing(f"no knowledge base at {root}; run `qabot build` first")
+        self.dir = build_dir
+        self.manifest = self._read_manifest()
+
+    def _read_manifest(self) -> dict[str, Any]:
+        path = self.dir / MANIFEST
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            raise self.damaged("its manifest is missing or unreadable") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+            raise self.damaged("its manifest is not a qabot index manifest")
+        if manifest.get("version") != FORMAT_VERSION:
+            raise IndexInvalid(
+                f"knowledge base at {self.root} has format version {manifest.get('version')}, "
+                f"this qabot reads version {FORMAT_VERSION}; run `qabot build` to rebuild it"
+            )
+        files = manifest.get("files")
+        if not isinstance(files, dict):
+            raise self.damaged("its manifest lists no files")
+        for name, size in files.items():
+            file_path = self.dir / name
+            try:
+                actual = file_path.stat().st_size
+            except OSError:
+                raise self.damaged(f"{name} is missing") from None
+            if actual != size:
+                raise self.damaged(f"{name} has {actual} bytes, expected {size}")
+        return manifest
+
+    def damaged(self, why: str) -> IndexInvalid:
+        return IndexInvalid(f"knowledge base at {self.root} is damaged ({why}); run `qabot build` to rebuild it")
+
+    def array(self, name: str, mmap: bool = True) -> np.ndarray:
+        path = self.dir / f"{name}.npy"
+        try:
+            return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise self.damaged(f"{path.name} cannot be read: {exc}") from None
+
+    def strings(self, name: str) -> StringTable:
+        return StringTable(self.array(f"{name}.blob"), self.array(f"{name}.offsets", mmap=False))
+
+    def ragged(self, name: str) -> RaggedTable:
+        return RaggedTable(self.array(f"{name}.values"), self.array(f"{name}.offsets"))
+
+    def json(self, name: str) -> Any:
+        path = self.dir / f"{name}.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise self.damaged(f"{path.name} cannot be read: {exc}") from None
+
+
+def _fsync_dir_files(directory: Path) -> None:
+    for entry in directory.iterdir():
+        with open(entry, "rb") as handle:
+            os.fsync(handle.fileno())
+    _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,1 @@
+"""Article files in, parsed articles and passages out."""

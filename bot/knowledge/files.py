@@ -1,0 +1,88 @@
+"""Finding article files and reading them as text, with a reason for every file that is skipped."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An article file read from disk and decoded."""
+
+    key: str
+    path: Path
+    text: str
+    digest: str  # sha256 of the raw bytes, the cache key for everything derived from the file
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or directory) that was left out, and why."""
+
+    key: str
+    reason: str
+
+
+def find_article_files(articles_dir: Path, key_base: Path) -> tuple[list[Path], list[Skipped]]:
+    """All article files below a directory, sorted, plus directories that could not be read."""
+    found: list[Path] = []
+    problems: list[Skipped] = []
+
+    def on_error(error: OSError) -> None:
+        name = Path(error.filename or "?")
+        problems.append(Skipped(_relative(name, key_base), f"cannot read directory: {error.strerror}"))
+
+    for root, dirs, files in os.walk(articles_dir, onerror=on_error):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or not name.lower().endswith(ARTICLE_SUFFIXES):
+                continue
+            found.append(Path(root) / name)
+    return found, problems
+
+
+def read_article_file(path: Path, key_base: Path, max_bytes: int) -> SourceFile | Skipped:
+    """Read and decode one file, or say why it can't be used; its key is its path relative to key_base."""
+    key = _relative(path, key_base)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Skipped(key, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Skipped(key, f"cannot read file: {exc.strerror or exc}")
+    if not raw.strip():
+        return Skipped(key, "file is empty")
+    if b"\x00" in raw[:8192]:
+        return Skipped(key, "file is binary, not text")
+    text = decode_text(raw)
+    if text is None:
+        return Skipped(key, "file is neither UTF-8 nor GB18030 text")
+    return SourceFile(key, path, text, hashlib.sha256(raw).hexdigest())
+
+
+def decode_text(raw: bytes) -> str | None:
+    """UTF-8 (with or without BOM) first, then GB18030 for legacy Chinese files."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    # GB18030 decodes almost any byte string; reject results that are mostly control characters.
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
+    return None if controls > len(text) * 0.01 else text
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()

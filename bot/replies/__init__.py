@@ -1,0 +1,1 @@
+"""Rendering answers for each front end: plain text, Telegram HTML and JSON."""

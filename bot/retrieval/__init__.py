@@ -1,0 +1,1 @@
+"""Matching a question to passages and choosing what to show."""

@@ -1,0 +1,1 @@
+"""Text normalisation and tokenisation shared by the index and the retriever."""
