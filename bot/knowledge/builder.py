@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -239,7 +240,9 @@ def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: i
     if workers <= 1 or len(sources) < PARALLEL_THRESHOLD:
         analyzer = PassageAnalyzer(user_words)
         return list(wrap((analyse_source(s, analyzer, target, maximum) for s in sources), len(sources)))
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(user_words,)) as pool:
+    # spawn, not fork: a reload runs inside the bot's threads, and forking a threaded process can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(user_words,)) as pool:
         jobs = ((s, target, maximum) for s in sources)
         return list(wrap(pool.map(_analyse_in_worker, jobs, chunksize=32), len(sources)))
 

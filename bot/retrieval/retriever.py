@@ -46,7 +46,7 @@ class Retriever:
                         key=lambda r: -r.score)
         results = tuple(ranked[offset : offset + k])
         answered = bool(ranked) and ranked[0].score >= self.settings.answer_threshold
-        return Answer(question, answered, results)
+        return Answer(question, answered, results, () if answered else related_titles(ranked))
 
     def _needle_weights(self, words: list[str], grams: list[str]) -> dict[str, float]:
         """Question strings to look for in sentences, weighted by how rare they are in the base."""
@@ -71,3 +71,15 @@ class Retriever:
         snippet = passage.text[start:end]
         highlights = mark_spans(normalized[start:end], [s for s in needles if len(s) >= 2])
         return Result(passage, snippet, highlights, round(float(confidence), 4))
+
+
+def related_titles(ranked: list[Result], limit: int = 3) -> tuple[str, ...]:
+    """Distinct article titles among the weak candidates, offered instead of an answer."""
+    titles: list[str] = []
+    for result in ranked:
+        title = result.passage.article.title
+        if result.score > 0 and title not in titles:
+            titles.append(title)
+        if len(titles) == limit:
+            break
+    return tuple(titles)
