@@ -65,8 +65,8 @@ class RetrievalSettings:
             raise ConfigError("retrieval.top_k must be between 1 and 50")
         if self.candidates < self.top_k:
             raise ConfigError("retrieval.candidates must be at least retrieval.top_k")
-        if not 40 <= self.snippet_chars <= 1000:
-            raise ConfigError("retrieval.snippet_chars must be between 40 and 1000")
+        if not 40 <= self.snippet_chars <= 200:
+            raise ConfigError("retrieval.snippet_chars must be between 40 and 200")
         if not 0.0 <= self.answer_threshold <= 1.0:
             raise ConfigError("retrieval.answer_threshold must be between 0 and 1")
 

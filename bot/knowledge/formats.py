@@ -62,8 +62,8 @@ def parse_markdown(key: str, text: str) -> Article:
         heading = re.match(r"^(#{1,6})\s+(.*?)\s*#*$", line)
         if heading:
             title_text = _strip_inline_markdown(heading.group(2))
-            if len(heading.group(1)) == 1 and meta.title is None and not blocks:
-                meta.title = title_text
+            if len(heading.group(1)) == 1 and not blocks and meta.title in (None, title_text):
+                meta.title = title_text  # the title, shown as a heading: not part of the body
             elif title_text:
                 blocks.append(Block(title_text, is_heading=True))
             continue

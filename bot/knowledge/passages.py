@@ -106,7 +106,9 @@ def split_sentences(text: str, max_chars: int) -> list[tuple[int, int]]:
                 expected_closers.pop()
             else:
                 expected_closers.append('"')
-        if ch in SENTENCE_END and not expected_closers:
+        # A sentence ends at its final punctuation, or just after a quote that closes on one (“……。”).
+        closes_quote = ch in _CLOSERS and i > 0 and text[i - 1] in SENTENCE_END
+        if (ch in SENTENCE_END or closes_quote) and not expected_closers:
             end = i + 1
             while end < n and (text[end] in _CLOSERS or text[end] in SENTENCE_END):
                 end += 1

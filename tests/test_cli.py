@@ -1,0 +1,119 @@
+"""The `qabot` command as users and other tools call it: a real process, real files."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.knowledge import make_knowledge
+
+QUESTION = "近三年引进了多少急需紧缺人才？"
+RESULT_KEYS = {"snippet", "passage", "title", "source", "date", "url", "article", "passage_id", "score"}
+
+
+def qabot(*args, stdin=None, env=None, cwd=None):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          env=full_env, cwd=cwd)
+
+
+@pytest.fixture
+def knowledge(tmp_path):
+    return make_knowledge(tmp_path)
+
+
+def check_result_shape(result):
+    assert set(result) == RESULT_KEYS
+    assert isinstance(result["snippet"], str) and 0 < len(result["snippet"]) <= 200
+    assert result["snippet"] in result["passage"] or len(result["passage"]) > 0
+    assert isinstance(result["score"], float)
+    assert result["date"] is None or len(result["date"]) == 10
+    assert len(result["passage_id"]) == 16
+
+
+def test_ask_builds_when_needed_and_answers_the_sample(knowledge):
+    result = qabot("ask", "--knowledge", str(knowledge), QUESTION)
+    assert result.returncode == 0, result.stderr
+    assert "9778" in result.stdout
+    assert "迎接省党代会系列新闻发布会党的建设和组织工作专场举行" in result.stdout
+    assert "贵州省人民政府" in result.stdout and "2022-04-11" in result.stdout
+    assert "**" in result.stdout  # matched words are marked
+    assert "building" in result.stderr
+
+
+def test_ask_json_contract(knowledge):
+    result = qabot("ask", "--json", "-k", "3", "--knowledge", str(knowledge), QUESTION)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    answer = json.loads(lines[0])
+    assert set(answer) == {"question", "answered", "results"}
+    assert answer["question"] == QUESTION and answer["answered"] is True
+    assert 1 <= len(answer["results"]) <= 3
+    for item in answer["results"]:
+        check_result_shape(item)
+    best = answer["results"][0]
+    assert "9778" in best["snippet"]
+    assert best["article"] == "articles/000_be29e6b4f69db29d.txt"
+    assert (best["source"], best["date"], best["url"]) == ("贵州省人民政府", "2022-04-11", None)
+    scores = [r["score"] for r in answer["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_ask_json_lines_from_stdin(knowledge):
+    questions = [QUESTION, "", "量子纠缠的实验原理", "全省新发展党员多少名？"]
+    result = qabot("ask", "--json", "-", "--knowledge", str(knowledge), stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["question"] for a in answers] == [QUESTION, "量子纠缠的实验原理", "全省新发展党员多少名？"]
+    assert answers[0]["answered"] and "9778" in answers[0]["results"][0]["snippet"]
+    assert answers[1]["answered"] is False
+    assert "26.98万" in answers[2]["results"][0]["snippet"]
+
+
+def test_knowledge_from_environment(knowledge, tmp_path):
+    result = qabot("ask", "--json", QUESTION, env={"QABOT_KNOWLEDGE": str(knowledge)}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["answered"] is True
+
+
+def test_build_summary(knowledge):
+    (knowledge / "articles" / "empty.txt").write_text("")
+    result = qabot("build", "--knowledge", str(knowledge))
+    assert result.returncode == 0, result.stderr
+    assert "articles: 1, passages: 18" in result.stdout
+    assert "added: 1, changed: 0, removed: 0" in result.stdout
+    assert "articles/empty.txt: file is empty" in result.stdout
+    assert "MB/s" in result.stdout
+
+
+@pytest.mark.parametrize("config_text, message", [
+    ("retrieval:\n  top_kk: 3\n", "unknown config key 'retrieval.top_kk'"),
+    ("retrieval:\n  top_k: many\n", "config key 'retrieval.top_k' must be of type int"),
+    ("colour: blue\n", "unknown config key 'colour'"),
+    ("passages: [1, 2\n", "is not valid YAML"),
+    ("passages:\n  target_chars: 200\n  max_chars: 100\n", "max_chars must not be smaller"),
+])
+def test_config_errors_are_one_line(knowledge, tmp_path, config_text, message):
+    config = tmp_path / "bad.yaml"
+    config.write_text(config_text, encoding="utf-8")
+    result = qabot("ask", "--knowledge", str(knowledge), "--config", str(config), QUESTION)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_config_from_environment_variable(knowledge, tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("retrieval:\n  snippet_chars: 60\n", encoding="utf-8")
+    result = qabot("ask", "--json", "--knowledge", str(knowledge), QUESTION, env={"QABOT_CONFIG": str(config)})
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["results"][0]["snippet"]) <= 60
+
+
+def test_every_command_has_help():
+    for command in ("build", "ask", "chat", "eval", "run"):
+        result = qabot(command, "--help")
+        assert result.returncode == 0 and "usage: qabot" in result.stdout, command

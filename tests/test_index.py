@@ -1,0 +1,172 @@
+"""The saved index: round trip, BM25 against a plain reference, atomic swap, interruption, damage."""
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from bot.errors import IndexInvalid, IndexMissing
+from bot.index.bm25 import build_sparse_index
+from bot.index.knowledge_base import KnowledgeBase
+from bot.index.store import CURRENT, current_build_dir
+from bot.knowledge.builder import build_knowledge_base
+from tests.support.knowledge import config_for, make_knowledge
+
+
+def test_bm25_matches_a_plain_reference():
+    rng = np.random.default_rng(7)
+    docs = [rng.integers(1, 40, size=rng.integers(1, 30)).astype(np.uint64) for _ in range(60)]
+    offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum([len(d) for d in docs], out=offsets[1:])
+    index = build_sparse_index(np.concatenate(docs), offsets)
+    avg = sum(len(d) for d in docs) / len(docs)
+    query = {3: 1.0, 17: 1.0, 39: 2.0}
+    expected = []
+    for doc in docs:
+        tf = Counter(doc.tolist())
+        score = 0.0
+        for term, weight in query.items():
+            df = sum(1 for d in docs if term in d.tolist())
+            if tf[term]:
+                idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+                score += weight * idf * tf[term] * 2.2 / (tf[term] + 1.2 * (0.25 + 0.75 * len(doc) / avg))
+        expected.append(score)
+    assert np.allclose(index.score(query), expected, rtol=1e-5)
+
+
+def test_round_trip(tmp_path):
+    config = config_for(make_knowledge(tmp_path, files={"b.md": "---\ntitle: 第二篇\n---\n第二篇的正文内容。"}))
+    report = build_knowledge_base(config)
+    kb = KnowledgeBase(config.index_path)
+    assert report.articles == 2 and kb.passage_count == report.passages
+    assert [a.key for a in kb.articles] == ["articles/000_be29e6b4f69db29d.txt", "articles/b.md"]
+    view = kb.passage(kb.find_passage(kb.passage(3).passage_id))
+    assert view.index == 3 and view.article.title.startswith("迎接省党代会")
+    assert kb.passage(kb.passage_count - 1).text == "第二篇的正文内容。"
+    # Arrays are memory-mapped, not copied into memory.
+    assert isinstance(kb.sparse.doc_ids, np.memmap)
+
+
+def test_rebuild_reuses_unchanged_articles_and_reports_changes(tmp_path):
+    knowledge = make_knowledge(tmp_path, files={"a.txt": "甲文章\n\n甲的内容是一百二十三。", "b.txt": "乙文章\n\n乙的内容。"})
+    config = config_for(knowledge)
+    first = build_knowledge_base(config)
+    assert sorted(first.added) == ["articles/000_be29e6b4f69db29d.txt", "articles/a.txt", "articles/b.txt"]
+    (knowledge / "articles" / "a.txt").write_text("甲文章\n\n甲的内容改成了四百五十六。", encoding="utf-8")
+    (knowledge / "articles" / "b.txt").unlink()
+    (knowledge / "articles" / "c.txt").write_text("丙文章\n\n丙的内容。", encoding="utf-8")
+    second = build_knowledge_base(config)
+    assert second.changed == ["articles/a.txt"]
+    assert second.removed == ["articles/b.txt"]
+    assert second.added == ["articles/c.txt"]
+    assert second.analysed == 2  # the sample came from the previous build
+    kb = KnowledgeBase(config.index_path)
+    assert any("四百五十六" in kb.passage(i).text for i in range(kb.passage_count))
+
+
+def test_swap_is_atomic_and_old_builds_are_removed(tmp_path):
+    config = config_for(make_knowledge(tmp_path))
+    build_knowledge_base(config)
+    first = current_build_dir(config.index_path).resolve()
+    old_reader = KnowledgeBase(config.index_path)
+    build_knowledge_base(config)
+    second = current_build_dir(config.index_path).resolve()
+    assert first != second and not first.exists()
+    assert (config.index_path / CURRENT).is_symlink()
+    # A reader that opened the old build keeps working: its files stay mapped.
+    assert old_reader.passage(0).text == KnowledgeBase(config.index_path).passage(0).text
+
+
+def test_failed_build_keeps_the_old_index(tmp_path, monkeypatch):
+    config = config_for(make_knowledge(tmp_path))
+    build_knowledge_base(config)
+    before = current_build_dir(config.index_path).resolve()
+    (config.articles_path / "new.txt").write_text("新文章\n\n新的内容。", encoding="utf-8")
+
+    import bot.knowledge.builder as builder
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(builder, "build_sparse_index", explode)
+    with pytest.raises(OSError):
+        build_knowledge_base(config)
+    assert current_build_dir(config.index_path).resolve() == before
+    assert not [p for p in (config.index_path / "builds").iterdir() if p.name.startswith(".tmp")]
+    assert KnowledgeBase(config.index_path).passage_count > 0
+
+
+def test_killed_build_keeps_the_old_index(tmp_path):
+    """A build killed outright (SIGKILL, no cleanup) leaves the served build untouched."""
+    many = {f"bulk/{i:04d}.txt": f"文章{i}\n\n" + f"第{i}篇文章的内容，讲述了城市发展的第{i}个方面。" * 40 for i in range(600)}
+    knowledge = make_knowledge(tmp_path)
+    config = config_for(knowledge)
+    build_knowledge_base(config)
+    before = current_build_dir(config.index_path).resolve()
+    make_knowledge(tmp_path, with_sample=False, files=many)
+    child = subprocess.Popen([sys.executable, "-m", "bot", "build", "--knowledge", str(knowledge), "--workers", "1"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    builds = config.index_path / "builds"
+    while time.monotonic() < deadline and not any(p.name.startswith(".tmp") for p in builds.iterdir()):
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert current_build_dir(config.index_path).resolve() == before
+    assert KnowledgeBase(config.index_path).articles[0].key == "articles/000_be29e6b4f69db29d.txt"
+    # The next build clears the leftovers and succeeds.
+    report = build_knowledge_base(config, workers=1)
+    assert report.articles == 601
+    assert not [p for p in builds.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(IndexMissing, match="qabot build"):
+        KnowledgeBase(tmp_path / "nothing")
+
+
+def _corrupt(build_dir):
+    path = build_dir / "bm25.doc_ids.npy"
+    path.write_bytes(path.read_bytes()[:-16])
+
+
+def _other_version(build_dir):
+    manifest = json.loads((build_dir / "manifest.json").read_text())
+    manifest["version"] = 999
+    (build_dir / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _garbage_array(build_dir):
+    path = build_dir / "passages.text.offsets.npy"
+    size = path.stat().st_size
+    path.write_bytes(b"x" * size)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (_corrupt, "is damaged"),
+    (_other_version, "format version 999"),
+    (_garbage_array, "is damaged"),
+    (lambda d: (d / "manifest.json").unlink(), "is damaged"),
+])
+def test_damaged_index_gives_one_clear_error(tmp_path, damage, message):
+    config = config_for(make_knowledge(tmp_path))
+    build_knowledge_base(config)
+    damage(current_build_dir(config.index_path))
+    with pytest.raises(IndexInvalid, match=message) as error:
+        KnowledgeBase(config.index_path)
+    assert str(config.index_path) in str(error.value) and "qabot build" in str(error.value)
+    result = subprocess.run([sys.executable, "-m", "bot", "ask", "--knowledge", str(config.knowledge_dir), "人才"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert message in result.stderr
+    # Rebuilding repairs it.
+    build_knowledge_base(config)
+    assert KnowledgeBase(config.index_path).passage_count > 0
