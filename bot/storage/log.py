@@ -1,0 +1,143 @@
+"""The question log: what was asked, whether it was answered, and what people thought of the answers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import QabotError
+from bot.storage.schema import migrate
+
+SECONDS_PER_DAY = 86400.0
+
+
+class StorageError(QabotError):
+    """The SQLite log can't be opened or written."""
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts over a period; `top` is empty when question text is not logged."""
+
+    days: float
+    asked: int
+    answered: int
+    not_answered: int
+    helpful: int
+    unhelpful: int
+    top: tuple[tuple[str, int], ...]
+    questions_logged: bool
+
+
+@dataclass(frozen=True)
+class LoggedQuestion:
+    """A question without a good answer; `question` is None when its text was not logged."""
+
+    id: int
+    asked_at: float
+    question: str | None
+    answered: bool
+    unhelpful_votes: int
+
+
+class QuestionLog:
+    """A SQLite file (WAL) shared by every handler thread; each call is one short transaction."""
+
+    def __init__(self, path: str | Path, log_questions: bool = True) -> None:
+        self.path = Path(path)
+        self.log_questions = log_questions
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode; writes take the lock, so one connection serves all threads.
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
+        except (OSError, sqlite3.Error, ValueError) as exc:
+            raise StorageError(f"cannot open the question log {self.path}: {exc}") from None
+        self._conn = conn
+        self._salt = self._load_salt()
+
+    @classmethod
+    def open(cls, config) -> "QuestionLog":
+        """The log configured in `storage`, next to the knowledge base."""
+        return cls(config.storage_path, config.storage.log_questions)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _load_salt(self) -> str:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'voter_salt'").fetchone()
+            if row:
+                return row[0]
+            salt = secrets.token_hex(16)
+            self._conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('voter_salt', ?)", (salt,))
+            return self._conn.execute("SELECT value FROM meta WHERE key = 'voter_salt'").fetchone()[0]
+
+    def record_question(self, question: str, chat_type: str, answered: bool, score: float | None = None,
+                        passage_id: str | None = None, asked_at: float | None = None) -> int:
+        """Log one question and its outcome; returns its id (used in buttons)."""
+        text = question.strip() if self.log_questions else None
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT INTO questions (asked_at, chat_type, question, answered, score, passage_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (time.time() if asked_at is None else asked_at, chat_type, text, int(answered),
+                 None if score is None else float(score), passage_id),
+            )
+            return int(cursor.lastrowid)
+
+    def record_feedback(self, question_id: int, passage_id: str, voter_id: int, helpful: bool) -> bool:
+        """Store (or change) one person's vote on one result; False if the question is unknown."""
+        voter = hashlib.sha256(f"{self._salt}:{voter_id}".encode()).hexdigest()[:32]
+        with self._lock:
+            if self._conn.execute("SELECT 1 FROM questions WHERE id = ?", (question_id,)).fetchone() is None:
+                return False
+            self._conn.execute(
+                "INSERT INTO feedback (question_id, passage_id, voter, helpful, voted_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (question_id, passage_id, voter) DO UPDATE SET helpful = excluded.helpful, "
+                "voted_at = excluded.voted_at",
+                (question_id, passage_id, voter, int(helpful), time.time()),
+            )
+            return True
+
+    def stats(self, days: float = 7, top: int = 5, now: float | None = None) -> Stats:
+        """Asked, answered and not answered in the last `days` days, feedback, and the most asked questions."""
+        since = (time.time() if now is None else now) - days * SECONDS_PER_DAY
+        with self._lock:
+            asked, answered = self._conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ?", (since,)
+            ).fetchone()
+            helpful, unhelpful = self._conn.execute(
+                "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback WHERE voted_at >= ?",
+                (since,),
+            ).fetchone()
+            rows = self._conn.execute(
+                "SELECT question, COUNT(*) AS n FROM questions WHERE asked_at >= ? AND question IS NOT NULL "
+                "GROUP BY question ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?",
+                (since, top),
+            ).fetchall()
+        return Stats(days, asked, answered, asked - answered, helpful, unhelpful,
+                     tuple((q, n) for q, n in rows), self.log_questions)
+
+    def recent_unanswered(self, limit: int = 10) -> list[LoggedQuestion]:
+        """The latest questions that were not answered or whose answer got a 👎, newest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT q.id, q.asked_at, q.question, q.answered, "
+                "       (SELECT COUNT(*) FROM feedback f WHERE f.question_id = q.id AND f.helpful = 0) AS bad "
+                "FROM questions q "
+                "WHERE q.answered = 0 OR EXISTS (SELECT 1 FROM feedback f WHERE f.question_id = q.id AND f.helpful = 0) "
+                "ORDER BY q.asked_at DESC, q.id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [LoggedQuestion(i, at, q, bool(a), bad) for i, at, q, a, bad in rows]
