@@ -85,6 +85,7 @@ class TelegramSettings:
     group_messages_per_minute: int = 20
     inline_cache_seconds: int = 60
     start_retries: int = 0
+    flood_retries: int = 3  # resends after a 429 "retry after", waiting as long as Telegram asks
 
     def validate(self) -> None:
         if self.webhook_secret is not None and not _SECRET_TOKEN.match(self.webhook_secret):
@@ -95,6 +96,8 @@ class TelegramSettings:
             raise ConfigError("telegram.inline_cache_seconds must not be negative")
         if self.start_retries < -1:
             raise ConfigError("telegram.start_retries must be -1 (forever) or more")
+        if not 0 <= self.flood_retries <= 10:
+            raise ConfigError("telegram.flood_retries must be between 0 and 10")
 
 
 @dataclass(frozen=True)

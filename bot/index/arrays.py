@@ -51,3 +51,17 @@ class RaggedTable:
 
     def __getitem__(self, index: int) -> np.ndarray:
         return self.values[int(self.offsets[index]) : int(self.offsets[index + 1])]
+
+
+def gather_rows(offsets: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate values[offsets[r]:offsets[r + 1]] for every r in rows, and the row number of each element."""
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = offsets[rows].astype(np.int64)
+    lengths = offsets[rows + 1].astype(np.int64) - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return values[:0], np.zeros(0, dtype=np.int64)
+    row_of = np.repeat(np.arange(len(rows)), lengths)
+    firsts = np.cumsum(lengths) - lengths
+    index = np.arange(total) - np.repeat(firsts - starts, lengths)
+    return values[index], row_of

@@ -61,8 +61,15 @@ class KnowledgeBase:
         self.passage_ids = files.array("passages.id", mmap=False)
         self.passage_article = files.array("passages.article")
         self.passage_terms = files.ragged("passages.terms")
+        self.passage_counts = files.array("passages.counts")
+        self.passage_sentences = files.array("passages.sentences", mmap=False)  # offsets into the sentence table
+        self.sentence_spans = files.array("sentences.span")
+        self.sentence_flags = files.array("sentences.flags")
+        self.sentence_passage = files.array("sentences.passage")
+        self.sentence_terms = files.ragged("sentences.terms")
+        self.title_terms = files.ragged("articles.title_terms")
         self.sparse = SparseIndex(
-            term_hashes=files.array("bm25.terms"),
+            term_keys=files.array("bm25.terms"),
             indptr=files.array("bm25.indptr"),
             doc_ids=files.array("bm25.doc_ids"),
             weights=files.array("bm25.weights"),
@@ -73,13 +80,20 @@ class KnowledgeBase:
 
     def _check_shapes(self) -> None:
         n = len(self.passage_texts)
-        sizes = {"passages.heading": len(self.passage_headings), "passages.id": len(self.passage_ids),
-                 "passages.article": len(self.passage_article), "passages.terms": len(self.passage_terms)}
-        for name, size in sizes.items():
-            if size != n:
-                raise self.files.damaged(f"{name} has {size} rows, expected {n}")
-        if sum(a.passage_count for a in self.articles) != n:
-            raise self.files.damaged("articles and passages disagree")
+        n_sentences = len(self.sentence_flags)
+        sizes = {"passages.heading": (len(self.passage_headings), n), "passages.id": (len(self.passage_ids), n),
+                 "passages.article": (len(self.passage_article), n), "passages.terms": (len(self.passage_terms), n),
+                 "passages.counts": (len(self.passage_counts), len(self.passage_terms.values)),
+                 "passages.sentences": (len(self.passage_sentences), n + 1),
+                 "sentences.span": (len(self.sentence_spans), n_sentences),
+                 "sentences.passage": (len(self.sentence_passage), n_sentences),
+                 "sentences.terms": (len(self.sentence_terms), n_sentences),
+                 "articles.title_terms": (len(self.title_terms), len(self.articles))}
+        for name, (size, expected) in sizes.items():
+            if size != expected:
+                raise self.files.damaged(f"{name} has {size} rows, expected {expected}")
+        if sum(a.passage_count for a in self.articles) != n or int(self.passage_sentences[-1]) != n_sentences:
+            raise self.files.damaged("articles, passages and sentences disagree")
 
     @property
     def passage_count(self) -> int:
@@ -104,5 +118,9 @@ class KnowledgeBase:
         last = min(article.first_passage + article.passage_count - 1, index + after)
         return [self.passage(i) for i in range(first, last + 1)]
 
-    def passage_terms_of(self, index: int) -> np.ndarray:
-        return self.passage_terms[index]
+    def article_of(self, passage: int) -> int:
+        return int(self.passage_article[passage])
+
+    def sentence_text(self, sentence: int) -> str:
+        start, end = self.sentence_spans[sentence]
+        return self.passage_texts[int(self.sentence_passage[sentence])][int(start):int(end)]

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from bot.config import Config
+from bot.config import Config, PassageSettings
 from bot.errors import BuildFailed, IndexInvalid, IndexMissing, QabotError
 from bot.index.arrays import pack_ragged
 from bot.index.bm25 import build_sparse_index
@@ -28,7 +28,8 @@ from bot.index.store import FORMAT_VERSION, IndexWriter, build_lock
 from bot.knowledge.files import Skipped, SourceFile, find_article_files, read_article_file
 from bot.knowledge.formats import ParseError, parse_article
 from bot.knowledge.passages import split_article
-from bot.text.analysis import PIPELINE_VERSION, PassageAnalyzer, load_user_words
+from bot.text.analysis import PIPELINE_VERSION, ArticleAnalysis, ArticleAnalyzer, load_user_words
+from bot.text.terms import WORD_FLAG
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +71,13 @@ class BuildReport:
 
 @dataclass
 class AnalysedArticle:
-    """An article ready for the index: metadata, passages and each passage's terms."""
+    """An article ready for the index: metadata, passages and their analysis."""
 
     record: dict
     passage_ids: list[str]
     texts: list[str]
     headings: list[str]
-    terms: list[np.ndarray]
+    analysis: ArticleAnalysis
     text_bytes: int = 0
 
 
@@ -169,21 +170,33 @@ class _PreviousBuild:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.by_digest = {a.digest: a for a in kb.articles}
+        self.number = {a.digest: n for n, a in enumerate(kb.articles)}
         self.keys_by_digest = {a.digest: a.key for a in kb.articles}
 
     def get(self, digest: str) -> AnalysedArticle | None:
         article = self.by_digest.get(digest)
         if article is None:
             return None
-        span = range(article.first_passage, article.first_passage + article.passage_count)
         kb = self.kb
+        span = range(article.first_passage, article.first_passage + article.passage_count)
         texts = [kb.passage_texts[i] for i in span]
+        first_sentence = int(kb.passage_sentences[span.start])
+        sentence_bounds = [int(kb.passage_sentences[i]) for i in range(span.start, span.stop + 1)]
+        analysis = ArticleAnalysis(
+            title_terms=np.array(kb.title_terms[self.number[digest]]),
+            passage_terms=[np.array(kb.passage_terms[i]) for i in span],
+            passage_counts=[np.array(kb.passage_counts[kb.passage_terms.offsets[i]:kb.passage_terms.offsets[i + 1]])
+                            for i in span],
+            sentence_spans=[np.array(kb.sentence_spans[a:b]) for a, b in zip(sentence_bounds, sentence_bounds[1:])],
+            sentence_flags=[np.array(kb.sentence_flags[a:b]) for a, b in zip(sentence_bounds, sentence_bounds[1:])],
+            sentence_terms=[np.array(kb.sentence_terms[j]) for j in range(first_sentence, sentence_bounds[-1])],
+        )
         return AnalysedArticle(
             record=article.to_json(),
             passage_ids=[kb.passage_ids[i].decode("ascii") for i in span],
             texts=texts,
             headings=[kb.passage_headings[i] for i in span],
-            terms=[np.array(kb.passage_terms[i]) for i in span],
+            analysis=analysis,
             text_bytes=sum(len(t.encode("utf-8")) for t in texts),
         )
 
@@ -216,48 +229,47 @@ def _rekeyed(item: AnalysedArticle, key: str) -> AnalysedArticle:
     return item
 
 
-_worker_analyzer: PassageAnalyzer | None = None
+_worker_analyzer: ArticleAnalyzer | None = None
 
 
-def _init_worker(user_words: list[str]) -> None:
+def _init_worker(user_words: list[str], max_chars: int) -> None:
     global _worker_analyzer
-    _worker_analyzer = PassageAnalyzer(user_words)
+    _worker_analyzer = ArticleAnalyzer(user_words, max_chars)
 
 
-def _analyse_in_worker(args: tuple[SourceFile, int, int]) -> AnalysedArticle | Skipped:
-    source, target, maximum = args
+def _analyse_in_worker(args: tuple[SourceFile, PassageSettings]) -> AnalysedArticle | Skipped:
+    source, settings = args
     assert _worker_analyzer is not None
-    return analyse_source(source, _worker_analyzer, target, maximum)
+    return analyse_source(source, _worker_analyzer, settings)
 
 
 def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: int | None) -> list:
     if not sources:
         return []
     user_words = load_user_words(config.userdict_path)
-    target, maximum = config.passages.target_chars, config.passages.max_chars
+    settings = config.passages
     workers = workers if workers is not None else (os.cpu_count() or 1)
     wrap = progress or (lambda items, total: items)
     if workers <= 1 or len(sources) < PARALLEL_THRESHOLD:
-        analyzer = PassageAnalyzer(user_words)
-        return list(wrap((analyse_source(s, analyzer, target, maximum) for s in sources), len(sources)))
+        analyzer = ArticleAnalyzer(user_words, settings.max_chars)
+        return list(wrap((analyse_source(s, analyzer, settings) for s in sources), len(sources)))
     # spawn, not fork: a reload runs inside the bot's threads, and forking a threaded process can deadlock.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(user_words,)) as pool:
-        jobs = ((s, target, maximum) for s in sources)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=(user_words, settings.max_chars)) as pool:
+        jobs = ((s, settings) for s in sources)
         return list(wrap(pool.map(_analyse_in_worker, jobs, chunksize=32), len(sources)))
 
 
-def analyse_source(source: SourceFile, analyzer: PassageAnalyzer, target: int, maximum: int) -> AnalysedArticle | Skipped:
+def analyse_source(source: SourceFile, analyzer: ArticleAnalyzer, settings: PassageSettings) -> AnalysedArticle | Skipped:
     """Parse, cut and analyse one file, or say why it can't be indexed."""
-    from bot.config import PassageSettings
-
     try:
         article = parse_article(source.key, source.text)
     except ParseError as exc:
         return Skipped(source.key, str(exc))
-    passages = split_article(article, PassageSettings(target, maximum))
-    terms = [analyzer.passage_terms(article.title, p.heading, p.text) for p in passages]
-    if not passages or not any(len(t) for t in terms):
+    passages = split_article(article, settings)
+    analysis = analyzer.analyse(article.title, [(p.heading, p.text) for p in passages])
+    if not passages or not any(len(t) for t in analysis.sentence_terms):
         return Skipped(source.key, "no indexable text (only punctuation, symbols or page furniture)")
     record = ArticleRecord(
         key=article.key, title=article.title, source=article.source, date=article.date, time=article.time,
@@ -270,7 +282,7 @@ def analyse_source(source: SourceFile, analyzer: PassageAnalyzer, target: int, m
         passage_ids=[p.passage_id for p in passages],
         texts=texts,
         headings=[p.heading or "" for p in passages],
-        terms=terms,
+        analysis=analysis,
         text_bytes=sum(len(t.encode("utf-8")) for t in texts),
     )
 
@@ -278,24 +290,40 @@ def analyse_source(source: SourceFile, analyzer: PassageAnalyzer, target: int, m
 def _write_index(config: Config, articles: list[AnalysedArticle], fingerprint: str) -> Path:
     writer = IndexWriter(config.index_path)
     try:
-        records, texts, headings, ids, owners, terms = [], [], [], [], [], []
+        records, texts, headings, ids, owners = [], [], [], [], []
+        passage_terms, passage_counts, spans, flags, sentence_terms, title_terms = [], [], [], [], [], []
         for number, item in enumerate(articles):
             records.append({**item.record, "first_passage": len(texts), "passage_count": len(item.texts)})
             texts.extend(item.texts)
             headings.extend(item.headings)
             ids.extend(item.passage_ids)
             owners.extend([number] * len(item.texts))
-            terms.extend(item.terms)
+            analysis = item.analysis
+            passage_terms.extend(analysis.passage_terms)
+            passage_counts.extend(analysis.passage_counts)
+            spans.extend(analysis.sentence_spans)
+            flags.extend(analysis.sentence_flags)
+            sentence_terms.extend(analysis.sentence_terms)
+            title_terms.append(analysis.title_terms)
         writer.json("articles", records)
         writer.strings("passages.text", texts)
         writer.strings("passages.heading", headings)
         writer.array("passages.id", np.array(ids, dtype="S16"))
         writer.array("passages.article", np.array(owners, dtype=np.int32))
-        values, offsets = pack_ragged(terms, np.uint64)
-        writer.array("passages.terms.values", values)
+        keys, offsets = pack_ragged(passage_terms, np.int64)
+        counts = np.concatenate(passage_counts).astype(np.uint16)
+        writer.array("passages.terms.values", keys)
         writer.array("passages.terms.offsets", offsets)
-        sparse = build_sparse_index(values, offsets)
-        writer.array("bm25.terms", sparse.term_hashes)
+        writer.array("passages.counts", counts)
+        sentences_per_passage = np.array([len(s) for s in spans], dtype=np.int64)
+        writer.array("passages.sentences", np.concatenate([[0], np.cumsum(sentences_per_passage)]).astype(np.int64))
+        writer.array("sentences.span", np.concatenate(spans).astype(np.int32).reshape(-1, 2))
+        writer.array("sentences.flags", np.concatenate(flags).astype(np.uint8))
+        writer.array("sentences.passage", np.repeat(np.arange(len(spans), dtype=np.int32), sentences_per_passage))
+        writer.ragged("sentences.terms", sentence_terms, np.int64)
+        writer.ragged("articles.title_terms", title_terms, np.int64)
+        sparse = build_sparse_index(keys, counts, offsets, fields=(keys >= WORD_FLAG).astype(np.int8))
+        writer.array("bm25.terms", sparse.term_keys)
         writer.array("bm25.indptr", sparse.indptr)
         writer.array("bm25.doc_ids", sparse.doc_ids)
         writer.array("bm25.weights", sparse.weights)

@@ -1,16 +1,35 @@
-"""What the index stores for each passage, computed once at build time."""
+"""What the index keeps for each article, computed once at build time.
+
+For every passage: its sentences (spans, flags, and each sentence's set of term keys) and its
+term counts for BM25; for the article: its title's terms. The query path then never segments
+article text, and an unchanged article's analysis is reused by the next build as it is.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from bot.knowledge.passages import split_sentences
 from bot.text.normalize import normalize
-from bot.text.tokenize import Analyzer
+from bot.text.terms import Segmenter, char_terms, word_key
 
-# Bump whenever passage terms would come out differently; cached builds are then re-analysed.
-PIPELINE_VERSION = 1
+# Bump whenever analysed terms would come out differently; cached articles are then re-analysed.
+PIPELINE_VERSION = 2
+
+HAS_NUMBER = 1
+HAS_DATE = 2
+FIRST_SENTENCE = 4
+
+_NUMBER = re.compile(r"[0-9]|[零〇一二三四五六七八九十两百千万亿]+[多余]?(?:[十百千万亿]|[个名人次种位岁年米元台部座件所])")
+_DATE = re.compile(r"[0-9零〇一二三四五六七八九十]+\s*(?:年|月|日|世纪|年代)|[春夏秋冬]季|(?:公元|西元)前?|朝|时期|期间|之后|之前|以后|以前")
+
+# Titles of this length are names worth keeping whole when segmenting (people, places, works).
+TITLE_WORD_CHARS = range(2, 21)
+TITLE_WORD_FREQ = 2000
 
 
 def load_user_words(path: Path) -> list[str]:
@@ -25,12 +44,104 @@ def load_user_words(path: Path) -> list[str]:
     return words
 
 
-class PassageAnalyzer:
-    """Turns a passage (with its heading) into the term hashes the sparse index is built from."""
+def title_word(title: str) -> str | None:
+    """The normalised title if it is short enough to be a name for the segmenter."""
+    normalized = normalize(title).strip()
+    return normalized if len(normalized) in TITLE_WORD_CHARS else None
 
-    def __init__(self, user_words: list[str]) -> None:
-        self.analyzer = Analyzer(user_words)
 
-    def passage_terms(self, title: str, heading: str | None, text: str) -> np.ndarray:
-        context = f"{heading}\n{text}" if heading else text
-        return self.analyzer.term_hashes(normalize(context))
+def sentence_flags(normalized_sentence: str, first: bool) -> int:
+    flags = HAS_NUMBER if _NUMBER.search(normalized_sentence) else 0
+    if _DATE.search(normalized_sentence):
+        flags |= HAS_DATE
+    return flags | (FIRST_SENTENCE if first else 0)
+
+
+def sentence_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """Sentences of a passage: line breaks end sentences too; blank pieces are dropped."""
+    spans = []
+    offset = 0
+    for line in text.split("\n"):
+        for start, end in split_sentences(line, max_chars):
+            while start < end and line[start].isspace():
+                start += 1
+            if start < end:
+                spans.append((offset + start, offset + end))
+        offset += len(line) + 1
+    return spans
+
+
+@dataclass
+class ArticleAnalysis:
+    """Everything the index stores for one article, passage by passage."""
+
+    title_terms: np.ndarray  # int64, sorted unique
+    passage_terms: list[np.ndarray]  # int64, unique keys of each passage (title and heading included)
+    passage_counts: list[np.ndarray]  # uint16, how often each of those keys occurs
+    sentence_spans: list[np.ndarray]  # int32 (n, 2) per passage, offsets into the passage text
+    sentence_flags: list[np.ndarray]  # uint8 per passage
+    sentence_terms: list[np.ndarray]  # int64 sorted unique keys, one array per sentence, in order
+
+
+class ArticleAnalyzer:
+    """Analyses articles with one segmenter; holds no state between articles."""
+
+    def __init__(self, user_words: list[str], max_sentence_chars: int) -> None:
+        self.segmenter = Segmenter(user_words)
+        self.max_sentence_chars = max_sentence_chars
+
+    def analyse(self, title: str, passages: list[tuple[str | None, str]]) -> ArticleAnalysis:
+        """Analyse an article given as (heading, text) passages."""
+        name = title_word(title)
+        with self._title_as_word(name):
+            return self._analyse(title, passages)
+
+    def _analyse(self, title: str, passages: list[tuple[str | None, str]]) -> ArticleAnalysis:
+        title_norm = normalize(title)
+        title_keys = char_terms(title_norm) + self.segmenter.word_terms(title_norm)
+        result = ArticleAnalysis(np.unique(np.array(title_keys, dtype=np.int64)), [], [], [], [], [])
+        first = True
+        for heading, text in passages:
+            normalized = normalize(text)
+            keys = list(title_keys)
+            if heading:
+                heading_norm = normalize(heading)
+                keys += char_terms(heading_norm) + self.segmenter.word_terms(heading_norm)
+            spans = sentence_spans(text, self.max_sentence_chars)
+            flags = []
+            for start, end in spans:
+                sentence = normalized[start:end]
+                sentence_keys = char_terms(sentence) + self.segmenter.word_terms(sentence)
+                keys += sentence_keys
+                result.sentence_terms.append(np.unique(np.array(sentence_keys, dtype=np.int64)))
+                flags.append(sentence_flags(sentence, first))
+                first = False
+            unique, counts = np.unique(np.array(keys, dtype=np.int64), return_counts=True)
+            result.passage_terms.append(unique)
+            result.passage_counts.append(np.minimum(counts, 65535).astype(np.uint16))
+            result.sentence_spans.append(np.array(spans, dtype=np.int32).reshape(-1, 2))
+            result.sentence_flags.append(np.array(flags, dtype=np.uint8))
+        return result
+
+    def _title_as_word(self, word: str | None) -> "_TitleAsWord":
+        return _TitleAsWord(self.segmenter, word)
+
+
+class _TitleAsWord:
+    """Keeps an article's own title whole while it is segmented, then restores the dictionary."""
+
+    def __init__(self, segmenter: Segmenter, word: str | None) -> None:
+        # A title that is already a dictionary word is left as it is.
+        self.segmenter = segmenter
+        self.word = word if word and not segmenter.has_word(word) else None
+
+    def __enter__(self) -> None:
+        if self.word:
+            self.segmenter.add_word(self.word, TITLE_WORD_FREQ)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.word:
+            self.segmenter.remove_word(self.word)
+
+
+__all__ = ["ArticleAnalysis", "ArticleAnalyzer", "PIPELINE_VERSION", "load_user_words", "title_word", "word_key"]

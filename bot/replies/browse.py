@@ -1,0 +1,95 @@
+"""Browsing the knowledge base without a question: example questions, the article list, a passage in context."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from bot.index.knowledge_base import ArticleRecord, KnowledgeBase, PassageView
+from bot.retrieval.answer import Answer
+
+ARTICLES_PER_PAGE = 10
+
+
+def example_questions(kb: KnowledgeBase, ask: Callable[[str], Answer], count: int = 3,
+                      rng: random.Random | None = None, attempts: int = 20) -> list[str]:
+    """Up to `count` things to ask that the knowledge base really answers, from different articles.
+
+    Candidates are article titles, then each article's opening clause, then section headings;
+    each is asked, and only those that come back answered are offered.
+    """
+    rng = rng or random.Random()
+    articles = list(kb.articles)
+    rng.shuffle(articles)
+    candidates: list[tuple[str, str]] = [(a.key, a.title) for a in articles if a.title]
+    openings = [kb.passage(a.first_passage) for a in articles]
+    candidates += [(p.article.key, c) for p in openings if (c := _opening_clause(p.text))]
+    candidates += [(p.article.key, p.heading) for p in openings if p.heading and len(p.heading) >= 4]
+    found: list[str] = []
+    used_articles: set[str] = set()
+    for key, text in candidates[:attempts]:
+        if key in used_articles or text in found:
+            continue
+        if ask(text).answered:
+            found.append(text)
+            used_articles.add(key)
+            if len(found) == count:
+                break
+    return found
+
+
+def _opening_clause(text: str, limit: int = 24) -> str | None:
+    """The first clause of a passage when it is short enough to read as a question."""
+    clause = re.split(r"[，。！？；,!?;\n]", text.strip(), maxsplit=1)[0].strip()
+    return clause if 4 <= len(clause) <= limit else None
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One page of the article list; `number` counts from 0."""
+
+    number: int
+    pages: int
+    total: int
+    articles: tuple[ArticleRecord, ...]
+    first: int  # position of articles[0] in the whole list, from 0
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.number + 1 < self.pages
+
+
+def article_page(kb: KnowledgeBase, number: int, per_page: int = ARTICLES_PER_PAGE) -> ArticlePage:
+    """Page `number` of the articles sorted by date (newest first), then title; out-of-range numbers are clamped."""
+    ordered = sorted(kb.articles, key=lambda a: a.title)
+    ordered.sort(key=lambda a: a.date or "", reverse=True)
+    pages = max(1, math.ceil(len(ordered) / per_page))
+    number = min(max(number, 0), pages - 1)
+    first = number * per_page
+    return ArticlePage(number, pages, len(ordered), tuple(ordered[first:first + per_page]), first)
+
+
+@dataclass(frozen=True)
+class PassageContext:
+    """A passage with its neighbours from the same article; `focus` indexes the one asked for."""
+
+    article: ArticleRecord
+    passages: tuple[PassageView, ...]
+    focus: int
+
+
+def passage_context(kb: KnowledgeBase, passage_id: str, before: int = 1, after: int = 1) -> PassageContext | None:
+    """The passage with this stable id and its neighbours, or None if the current build lacks it."""
+    index = kb.find_passage(passage_id)
+    if index is None:
+        return None
+    around = kb.neighbours(index, before, after)
+    focus = next(i for i, p in enumerate(around) if p.index == index)
+    return PassageContext(around[focus].article, tuple(around), focus)

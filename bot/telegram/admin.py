@@ -1,0 +1,120 @@
+"""Admin commands (/reload, /stats, /unanswered), allowed only for the numeric user ids in the config."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.errors import QabotError
+from bot.telegram.messages import (
+    reload_failed_html,
+    reload_report_html,
+    reply_html,
+    stats_html,
+    unanswered_html,
+)
+from bot.telegram.state import get_state
+
+log = logging.getLogger(__name__)
+
+# Telegram's stand-in sender for anonymous group admins: anyone could be behind it.
+ANONYMOUS_ADMIN_ID = 1087968824
+MAX_DAYS = 3650
+MAX_LISTED = 50
+
+NOT_ADMIN = "抱歉，这个命令只有机器人的管理员可以使用。"
+ANONYMOUS = "匿名管理员的身份无法核实，请以个人身份发送这个命令。"
+EDITED = "编辑过的消息不会执行管理命令，请重新发送。"
+PRIVATE_ONLY = "这个命令会显示用户的提问，请在和我的私聊中使用。"
+
+
+def _is_group(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, private_only: bool = False) -> bool:
+    """Whether an admin command may run; if not, the sender is told why."""
+    message = update.effective_message
+    user = update.effective_user
+    if update.edited_message is not None:
+        refusal = EDITED
+    elif user is None or user.id == ANONYMOUS_ADMIN_ID or message.sender_chat is not None:
+        refusal = ANONYMOUS
+    elif user.id not in get_state(context).config.telegram.admins:
+        refusal = NOT_ADMIN
+    elif private_only and update.effective_chat.type != ChatType.PRIVATE:
+        refusal = PRIVATE_ONLY
+    else:
+        return True
+    log.info("refused /%s from user %s: %s", (message.text or "?").split()[0].lstrip("/"),
+             user.id if user else None, refusal)
+    await reply_html(message, refusal, quote=_is_group(update))
+    return False
+
+
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Rebuild the knowledge base off the event loop; the old one keeps answering until the new one is in."""
+    if not await _allowed(update, context):
+        return
+    state = get_state(context)
+    message = update.effective_message
+    quote = _is_group(update)
+    if state.reloading:
+        await reply_html(message, "知识库正在重建，请等它完成。", quote=quote)
+        return
+    state.reloading = True
+    try:
+        await reply_html(message, "开始重建知识库，期间照常回答问题……", quote=quote)
+        try:
+            report = await asyncio.to_thread(state.service.reload)
+        except QabotError as exc:
+            log.warning("reload failed: %s", exc)
+            await reply_html(message, reload_failed_html(str(exc), state.service.kb), quote=quote)
+            return
+        except Exception as exc:  # the old base still serves; the admin gets a sentence, the log the traceback
+            log.error("reload failed", exc_info=exc)
+            await reply_html(message, reload_failed_html(f"内部错误（{type(exc).__name__}），详情见日志",
+                                                         state.service.kb), quote=quote)
+            return
+        state.examples = None
+        log.info("reloaded: %s", "; ".join(report.summary_lines()))
+        await reply_html(message, reload_report_html(report), quote=quote)
+    finally:
+        state.reloading = False
+
+
+def _number_argument(context: ContextTypes.DEFAULT_TYPE, default: int, maximum: int) -> int | None:
+    if not context.args:
+        return default
+    text = context.args[0]
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        return None
+    return int(text)
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats [days]: how many questions were asked, answered and not, and the most asked ones."""
+    if not await _allowed(update, context, private_only=True):
+        return
+    days = _number_argument(context, 7, MAX_DAYS)
+    if days is None:
+        await reply_html(update.effective_message, f"用法：/stats 天数（1 到 {MAX_DAYS}），例如 /stats 30")
+        return
+    figures = await asyncio.to_thread(get_state(context).log.stats, days)
+    await reply_html(update.effective_message, stats_html(figures))
+
+
+async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unanswered [n]: the latest questions that got no answer or a 👎."""
+    if not await _allowed(update, context, private_only=True):
+        return
+    limit = _number_argument(context, 10, MAX_LISTED)
+    if limit is None:
+        await reply_html(update.effective_message, f"用法：/unanswered 条数（1 到 {MAX_LISTED}）")
+        return
+    rows = await asyncio.to_thread(get_state(context).log.recent_unanswered, limit)
+    await reply_html(update.effective_message, unanswered_html(rows))

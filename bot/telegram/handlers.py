@@ -1,0 +1,376 @@
+"""Update handlers: each turns one kind of update into QAService calls and replies. `register` adds them all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+
+from telegram import (
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.replies.browse import article_page, example_questions, passage_context
+from bot.retrieval.answer import Answer
+from bot.storage import StorageError
+from bot.telegram import admin
+from bot.telegram.callbacks import More, Original, SourcesPage, Vote, answer_keyboard, decode, sources_keyboard, without_more
+from bot.telegram.messages import (
+    NO_PREVIEW,
+    answer_html,
+    clip,
+    context_html,
+    edit_html,
+    help_html,
+    not_answered_html,
+    reply_html,
+    sources_html,
+    split_html,
+    start_html,
+)
+from bot.telegram.state import BotState, get_state
+
+log = logging.getLogger(__name__)
+
+# One result is shown; asking for two tells whether 更多结果 will find anything.
+ANSWER_PAGE = 2
+INLINE_RESULTS = 10
+SOMETHING_WRONG = "抱歉，处理这条消息时出了点问题，请稍后再试。"
+ASK_USAGE = "用法：<code>/ask 你的问题</code>，也可以用 /ask 回复一条含有问题的消息。"
+MENTION_USAGE = "请把问题写在 @ 我的同一条消息里。"
+TEXT_ONLY = "我只能回答文字问题，请直接发送问题。"
+UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看用法，或者直接发送问题。"
+EXPIRED_BUTTON = "这个按钮已失效，请重新提问。"
+
+
+# ---- filters and text helpers ------------------------------------------------------------------
+
+
+def is_group(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def _mentions(message: Message, username: str, bot_id: int) -> list[MessageEntity]:
+    """The entities of `message` that name this bot."""
+    found = []
+    for entity, text in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+        if entity.type == MessageEntity.MENTION and text[1:].lower() == username.lower():
+            found.append(entity)
+        elif entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot_id:
+            found.append(entity)
+    return found
+
+
+class _AddressedToBot(filters.MessageFilter):
+    """Group messages that @mention this bot or reply to one of its messages; other chatter is ignored."""
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        reply = message.reply_to_message
+        if reply is not None and reply.from_user is not None and reply.from_user.id == bot.id:
+            return True
+        return bool(_mentions(message, bot.username, bot.id))
+
+
+ADDRESSED_TO_BOT = _AddressedToBot(name="AddressedToBot")
+
+
+def question_from(message: Message) -> str:
+    """The message text without a leading /command and without mentions of this bot."""
+    text = message.text or ""
+    bot = message.get_bot()
+    spans = [(e.offset, e.length) for e in _mentions(message, bot.username, bot.id)]
+    spans += [(e.offset, e.length) for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0]
+    # Entity offsets count UTF-16 code units.
+    data = text.encode("utf-16-le")
+    kept, position = [], 0
+    for offset, length in sorted(spans):
+        kept.append(data[2 * position: 2 * offset])
+        position = max(position, offset + length)
+    kept.append(data[2 * position:])
+    return " ".join(b"".join(kept).decode("utf-16-le", "ignore").split())
+
+
+def _question_replied_to(message: Message) -> str | None:
+    """The question an answer of ours replied to (groups quote it), after a restart emptied the cache."""
+    asked = message.reply_to_message
+    if asked is None or asked.text is None or (asked.from_user and asked.from_user.id == message.get_bot().id):
+        return None
+    return question_from(asked) or None
+
+
+# ---- answering ---------------------------------------------------------------------------------
+
+
+async def _examples(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
+    """Three example questions for the knowledge base being served, drawn once per base."""
+    state = get_state(context)
+    kb = state.service.kb
+    if state.examples is None or state.examples[0] is not kb:
+        titles = await asyncio.to_thread(example_questions, kb, lambda q: state.service.ask(q, k=1))
+        state.examples = (kb, titles)
+    return state.examples[1]
+
+
+async def _log_question(state: BotState, question: str, chat_type: str, answer: Answer) -> int:
+    best = answer.best
+    try:
+        return await asyncio.to_thread(
+            state.log.record_question, question, chat_type, answer.answered,
+            best.score if best else None, best.passage.passage_id if best else None,
+        )
+    except (StorageError, sqlite3.Error) as exc:
+        log.warning("could not log a question: %s", exc)
+        return state.recent.unlogged_id()
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Ask the knowledge base and reply with the best result and its buttons, or say nothing answers."""
+    state = get_state(context)
+    message = update.effective_message
+    answer = await asyncio.to_thread(state.service.ask, question, ANSWER_PAGE, 0)
+    question_id = await _log_question(state, question, message.chat.type, answer)
+    group = is_group(update)
+    if not answer.answered or answer.best is None:
+        examples = [] if answer.related_titles else await _examples(context)
+        await reply_html(message, not_answered_html(answer, examples), quote=group)
+        return
+    state.recent.remember(question_id, question)
+    best = answer.best
+    keyboard = answer_keyboard(question_id, best.passage.passage_id, 1 if len(answer.results) > 1 else None)
+    await reply_html(message, answer_html(best), keyboard, quote=group)
+
+
+# ---- commands and messages ---------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet and suggest three questions the knowledge base can answer."""
+    user = update.effective_user
+    examples = await _examples(context)
+    await reply_html(update.effective_message, start_html(user.first_name if user else None, examples),
+                     quote=is_group(update))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to ask in private chats, groups and inline, and list the commands."""
+    user = update.effective_user
+    is_admin = user is not None and user.id in get_state(context).config.telegram.admins
+    await reply_html(update.effective_message, help_html(context.bot.username, is_admin), quote=is_group(update))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask 问题 (or /ask@bot 问题, or /ask in reply to a message): answer the question."""
+    message = update.effective_message
+    question = question_from(message)
+    replied = message.reply_to_message
+    if not question and replied is not None and replied.text and not (
+            replied.from_user and replied.from_user.id == context.bot.id):
+        question = question_from(replied)
+    if not question:
+        await reply_html(message, ASK_USAGE, quote=is_group(update))
+        return
+    await answer_question(update, context, question)
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every text message in a private chat is a question."""
+    question = " ".join(update.effective_message.text.split())
+    if question:
+        await answer_question(update, context, question)
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group message that mentions the bot or replies to it is a question."""
+    question = question_from(update.effective_message)
+    if not question:
+        await reply_html(update.effective_message, MENTION_USAGE, quote=True)
+        return
+    await answer_question(update, context, question)
+
+
+async def private_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos and the like in a private chat: ask for text."""
+    await reply_html(update.effective_message, TEXT_ONLY)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command this bot does not have, in a private chat."""
+    await reply_html(update.effective_message, UNKNOWN_COMMAND)
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the articles in the knowledge base, a page at a time with page buttons."""
+    page = article_page(get_state(context).service.kb, 0)
+    await reply_html(update.effective_message, sources_html(page), sources_keyboard(page.number, page.pages),
+                     quote=is_group(update))
+
+
+# ---- buttons -----------------------------------------------------------------------------------
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An inline button: 更多结果, 原文, 👍 / 👎 or a /sources page; every press is answered."""
+    query = update.callback_query
+    action = decode(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    if action is None or message is None:
+        await query.answer(EXPIRED_BUTTON)
+        return
+    if isinstance(action, More):
+        await _more(update, context, action, message)
+    elif isinstance(action, Original):
+        await _original(update, context, action, message)
+    elif isinstance(action, Vote):
+        await _vote(update, context, action)
+    elif isinstance(action, SourcesPage):
+        page = article_page(get_state(context).service.kb, action.number)
+        await query.answer()
+        await edit_html(message, sources_html(page), sources_keyboard(page.number, page.pages))
+
+
+async def _drop_more_button(message: Message) -> None:
+    try:
+        await message.edit_reply_markup(without_more(message.reply_markup))
+    except BadRequest as exc:  # already gone, or the message is too old to edit
+        log.debug("could not remove the 更多结果 button: %s", exc.message)
+
+
+async def _more(update: Update, context: ContextTypes.DEFAULT_TYPE, action: More, message: Message) -> None:
+    query = update.callback_query
+    state = get_state(context)
+    question = state.recent.get(action.question_id) or _question_replied_to(message)
+    if not question:
+        await query.answer(EXPIRED_BUTTON)
+        return
+    answer = await asyncio.to_thread(state.service.ask, question, ANSWER_PAGE, action.offset)
+    if not answer.results:
+        await query.answer("没有更多结果了。")
+        await _drop_more_button(message)
+        return
+    await query.answer()
+    state.recent.remember(action.question_id, question)
+    result = answer.results[0]
+    next_offset = action.offset + 1 if len(answer.results) > 1 else None
+    await reply_html(message, answer_html(result),
+                     answer_keyboard(action.question_id, result.passage.passage_id, next_offset),
+                     quote=is_group(update))
+    await _drop_more_button(message)
+
+
+async def _original(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Original, message: Message) -> None:
+    query = update.callback_query
+    found = await asyncio.to_thread(passage_context, get_state(context).service.kb, action.passage_id)
+    if found is None:
+        await query.answer("知识库更新后，这段原文已经不在了。", show_alert=True)
+        return
+    await query.answer()
+    await reply_html(message, context_html(found), quote=is_group(update))
+
+
+async def _vote(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Vote) -> None:
+    query = update.callback_query
+    state = get_state(context)
+    try:
+        stored = await asyncio.to_thread(state.log.record_feedback, action.question_id, action.passage_id,
+                                         query.from_user.id, action.helpful)
+    except (StorageError, sqlite3.Error) as exc:
+        log.warning("could not store feedback: %s", exc)
+        stored = False
+    if stored:
+        await query.answer("谢谢反馈！" if action.helpful else "谢谢反馈，我们会改进。")
+    else:
+        await query.answer("这条回答的反馈无法记录了。")
+
+
+# ---- inline mode -------------------------------------------------------------------------------
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """@bot 问题 in any chat: up to ten answers, each sent as snippet plus source."""
+    query = update.inline_query
+    state = get_state(context)
+    cache_time = state.config.telegram.inline_cache_seconds
+    text = " ".join(query.query.split())
+    if not text:
+        await query.answer([], cache_time=cache_time,
+                           button=InlineQueryResultsButton(text="输入问题，或点这里私聊提问", start_parameter="inline"))
+        return
+    answer = await asyncio.to_thread(state.service.ask, text, INLINE_RESULTS, 0)
+    results = []
+    if answer.answered:
+        for result in answer.results:
+            results.append(InlineQueryResultArticle(
+                id=result.passage.passage_id,
+                title=clip(result.passage.article.title, 100),
+                description=clip(result.snippet, 200),
+                input_message_content=InputTextMessageContent(
+                    split_html(answer_html(result))[0], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW),
+            ))
+    offer = None if results else InlineQueryResultsButton(text="没有找到答案，点这里私聊提问", start_parameter="inline")
+    await query.answer(results, cache_time=cache_time, button=offer)
+
+
+# ---- errors ------------------------------------------------------------------------------------
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error with its traceback (the log filter removes the token), then tell the user."""
+    error = context.error
+    if update is None and isinstance(error, NetworkError):
+        # Polling hiccups: PTB retries by itself; a traceback would only be noise.
+        log.warning("Bot API request failed: %s", error)
+        return
+    where = f"update {update.update_id}" if isinstance(update, Update) else "a background task"
+    log.error("error while handling %s", where, exc_info=error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(SOMETHING_WRONG)
+        elif update.inline_query is None and update.effective_message is not None:
+            await update.effective_message.reply_text(SOMETHING_WRONG)
+    except TelegramError as exc:
+        log.warning("could not tell the user about the error: %s", exc)
+
+
+# ---- registration ------------------------------------------------------------------------------
+
+
+def register(app: Application) -> None:
+    """Every handler of the bot, in the order they are tried."""
+    fresh = filters.UpdateType.MESSAGE  # an edited message is not a new question
+    text = filters.TEXT & fresh & ~filters.VIA_BOT
+    app.add_handler(CommandHandler("start", start, filters=fresh))
+    app.add_handler(CommandHandler("help", help_command, filters=fresh))
+    app.add_handler(CommandHandler("ask", ask_command, filters=fresh))
+    app.add_handler(CommandHandler("sources", sources, filters=fresh))
+    # Admin commands also see edits, so that the guard can refuse them out loud.
+    app.add_handler(CommandHandler("reload", admin.reload))
+    app.add_handler(CommandHandler("stats", admin.stats))
+    app.add_handler(CommandHandler("unanswered", admin.unanswered))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & fresh & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & text & ~filters.COMMAND, private_text))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & fresh & ~filters.TEXT & ~filters.StatusUpdate.ALL
+                                   & ~filters.VIA_BOT, private_other))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & text & ~filters.COMMAND & ADDRESSED_TO_BOT, group_message))
+    app.add_handler(CallbackQueryHandler(button))
+    app.add_handler(InlineQueryHandler(inline_query))
+    app.add_error_handler(on_error)

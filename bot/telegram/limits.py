@@ -1,0 +1,140 @@
+"""Staying inside Telegram's flood limits: ~30 messages/s overall, 20/min per group, ~1/s per private chat.
+
+PTB's AIORateLimiter uses leaky buckets (a group may get 20 at once and then one every 3 s, which
+is more than 20 in a minute) and knows nothing of private chats, so this limiter counts sliding
+windows instead, and retries after a 429 as Telegram asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from typing import Any, Callable, Coroutine
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+# Requests that put something into a chat and count against its limits.
+_CHAT_METHOD_PREFIXES = ("send", "edit", "copy", "forward")
+_NOT_COUNTED = frozenset({"sendChatAction"})
+_MAX_IDLE_WINDOWS = 1024
+
+
+class SlidingWindow:
+    """At most `limit` acquisitions in any `period` seconds; waiters are served in arrival order."""
+
+    def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._times: deque[float] = deque()
+        self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+
+    def _expire(self, now: float) -> None:
+        while self._times and self._times[0] <= now - self.period:
+            self._times.popleft()
+
+    @property
+    def idle(self) -> bool:
+        self._expire(self._clock())
+        return not self._times and not self._lock.locked() and self._paused_until <= self._clock()
+
+    def pause(self, seconds: float) -> None:
+        """Hold every acquisition for `seconds` (after a 429 for this chat)."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = self._clock()
+                if now < self._paused_until:
+                    await asyncio.sleep(self._paused_until - now)
+                    continue
+                self._expire(now)
+                if len(self._times) < self.limit:
+                    self._times.append(now)
+                    return
+                await asyncio.sleep(self._times[0] + self.period - now)
+
+
+class FloodLimiter(BaseRateLimiter[int]):
+    """Per-chat and overall sliding windows around every request that sends to a chat; retries 429s."""
+
+    def __init__(self, overall_per_second: int = 30, group_per_minute: int = 20,
+                 private_per_second: float = 1.0, private_burst: int = 3, max_retries: int = 3) -> None:
+        self.overall = SlidingWindow(overall_per_second, 1.0)
+        self.group_per_minute = group_per_minute
+        self.private_burst = private_burst
+        self.private_period = private_burst / private_per_second
+        self.max_retries = max_retries
+        self._chats: dict[int | str, SlidingWindow] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    def _window(self, chat: int | str) -> SlidingWindow:
+        window = self._chats.get(chat)
+        if window is None:
+            if len(self._chats) > _MAX_IDLE_WINDOWS:
+                for key in [k for k, w in self._chats.items() if w.idle]:
+                    del self._chats[key]
+            is_group = isinstance(chat, str) or chat < 0
+            window = (SlidingWindow(self.group_per_minute, 60.0) if is_group
+                      else SlidingWindow(self.private_burst, self.private_period))
+            self._chats[chat] = window
+        return window
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat = data.get("chat_id")
+        with contextlib.suppress(TypeError, ValueError):
+            chat = int(chat)  # type: ignore[arg-type]
+        counted = (chat is not None and endpoint.startswith(_CHAT_METHOD_PREFIXES)
+                   and endpoint not in _NOT_COUNTED)
+        window = self._window(chat) if counted else None
+        retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        for attempt in range(retries + 1):
+            if window is not None:
+                await window.acquire()
+            if chat is not None:
+                await self.overall.acquire()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt == retries:
+                    log.warning("%s to chat %s still rate limited after %d retries", endpoint, chat, retries)
+                    raise
+                wait = retry_seconds(exc)
+                log.info("%s to chat %s rate limited; retrying in %.1f s", endpoint, chat, wait)
+                if window is not None:
+                    window.pause(wait + 0.1)
+                elif chat is not None:
+                    self.overall.pause(wait + 0.1)
+                else:
+                    await asyncio.sleep(wait + 0.1)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds."""
+    # The public attribute warns about its int -> timedelta migration; PTB's own limiter reads this one.
+    value = getattr(exc, "_retry_after", None)
+    if value is not None:
+        return float(value.total_seconds())
+    return float(exc.retry_after)  # type: ignore[arg-type]  # pragma: no cover

@@ -1,0 +1,309 @@
+"""Telegram messages: HTML built from escaped text, split under 4096 characters, sent with a plain fallback.
+
+Every piece of user or article text goes through `esc`; the only markup is ours. A long message
+is cut at a newline or sentence end when one is near the limit, never inside a tag or an
+entity, and tags open at the cut are closed and reopened so each part is valid on its own.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest
+
+from bot.index.knowledge_base import KnowledgeBase
+from bot.knowledge.builder import BuildReport
+from bot.replies.browse import ArticlePage, PassageContext
+from bot.replies.render import NOT_ANSWERED, RELATED_INTRO, html_source_line, render_result_html
+from bot.retrieval.answer import Answer, Result
+from bot.storage import LoggedQuestion, Stats
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+LISTED_QUESTION_CHARS = 200
+
+
+def esc(text: str) -> str:
+    """Text for a Telegram HTML message: only <, > and & need escaping outside attributes."""
+    return html.escape(text, quote=False)
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---- splitting -------------------------------------------------------------------------------
+
+_ATOM = re.compile(r"<(/?)([A-Za-z][\w-]*)[^>]*>|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]+);|.", re.DOTALL)
+_BREAK_PRIORITY = {"\n": 3, **{c: 2 for c in "。！？!?；;"}, **{c: 1 for c in " ，,、：:）)」"}}
+
+
+@dataclass(frozen=True)
+class _Atom:
+    raw: str
+    kind: str  # "open", "close" or "text"
+    name: str = ""
+    width: int = 0  # visible length in UTF-16 code units
+    char: str = ""
+
+
+def _atoms(text: str) -> list[_Atom]:
+    atoms = []
+    for match in _ATOM.finditer(text):
+        raw = match.group(0)
+        if match.group(2):
+            atoms.append(_Atom(raw, "close" if match.group(1) else "open", match.group(2).lower()))
+        else:
+            char = html.unescape(raw) if raw.startswith("&") else raw
+            atoms.append(_Atom(raw, "text", width=utf16_len(char), char=char))
+    return atoms
+
+
+def utf16_len(text: str) -> int:
+    """Telegram measures text in UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def visible_length(text: str) -> int:
+    """The length of an HTML message as Telegram counts it (before trimming)."""
+    return sum(a.width for a in _atoms(text))
+
+
+def split_html(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut Telegram HTML into parts of at most `limit` visible characters, each with balanced tags."""
+    atoms = _atoms(text)
+    if sum(a.width for a in atoms) <= limit:
+        return [text] if _has_content(atoms) else []
+    parts: list[str] = []
+    stack: list[_Atom] = []  # open tags at the current cut
+    i = 0
+    while i < len(atoms):
+        reopened = list(stack)
+        current = list(stack)
+        width = 0
+        j = i
+        best: dict[int, tuple[int, int, list[_Atom]]] = {}  # priority -> (cut index, width there, open tags)
+        while j < len(atoms):
+            atom = atoms[j]
+            if atom.kind == "text":
+                if width + atom.width > limit and width:  # a part holds at least one character
+                    break
+                width += atom.width
+            elif atom.kind == "open":
+                current.append(atom)
+            elif current and current[-1].name == atom.name:
+                current.pop()
+            j += 1
+            if atom.kind == "text":
+                best[_BREAK_PRIORITY.get(atom.char, 0)] = (j, width, list(current))
+        if j < len(atoms):
+            # The latest break of the best kind that keeps the part at least half full.
+            usable = [(p, cut) for p, cut in best.items() if cut[1] >= limit // 2] or list(best.items())
+            _, (j, _, current) = max(usable, key=lambda item: (item[0], item[1][0]))
+            while j < len(atoms) and atoms[j].kind == "close" and current and current[-1].name == atoms[j].name:
+                current.pop()
+                j += 1
+        body = "".join(a.raw for a in reopened) + "".join(a.raw for a in atoms[i:j])
+        body += "".join(f"</{a.name}>" for a in reversed(current))
+        if _has_content(atoms[i:j]):
+            parts.append(body)
+        stack = current
+        i = j
+    return parts
+
+
+def _has_content(atoms: Sequence[_Atom]) -> bool:
+    """Telegram trims whitespace and refuses an empty message."""
+    return any(a.kind == "text" and not a.char.isspace() for a in atoms)
+
+
+def html_to_plain(text: str) -> str:
+    """The visible text of Telegram HTML: tags dropped, entities decoded."""
+    return "".join(a.char for a in _atoms(text) if a.kind == "text")
+
+
+# ---- sending ---------------------------------------------------------------------------------
+
+
+def _cannot_parse(exc: BadRequest) -> bool:
+    return "can't parse entities" in exc.message.lower() or "can't find end tag" in exc.message.lower()
+
+
+async def reply_html(message: Message, text: str, keyboard: InlineKeyboardMarkup | None = None,
+                     quote: bool = False) -> Message | None:
+    """Reply with HTML, split as needed; buttons go under the last part, the first part quotes if asked."""
+    parts = split_html(text)
+    sent = None
+    for number, part in enumerate(parts):
+        markup = keyboard if number == len(parts) - 1 else None
+        do_quote = quote and number == 0
+        try:
+            sent = await message.reply_text(part, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                            do_quote=do_quote, link_preview_options=NO_PREVIEW,
+                                            allow_sending_without_reply=True if do_quote else None)
+        except BadRequest as exc:
+            if not _cannot_parse(exc):
+                raise
+            log.warning("Telegram rejected a reply's HTML (%s); sending it as plain text", exc.message)
+            sent = await message.reply_text(html_to_plain(part), reply_markup=markup, do_quote=do_quote,
+                                            link_preview_options=NO_PREVIEW,
+                                            allow_sending_without_reply=True if do_quote else None)
+    return sent
+
+
+async def edit_html(message: Message, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    """Replace a message's text (first part only: edits are for short messages such as /sources pages)."""
+    part = (split_html(text) or [esc("…")])[0]
+    try:
+        await message.edit_text(part, parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                                link_preview_options=NO_PREVIEW)
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return  # the same page pressed twice
+        if not _cannot_parse(exc):
+            raise
+        log.warning("Telegram rejected an edit's HTML (%s); sending it as plain text", exc.message)
+        await message.edit_text(html_to_plain(part), reply_markup=keyboard, link_preview_options=NO_PREVIEW)
+
+
+# ---- message texts ---------------------------------------------------------------------------
+
+
+def _bullets(items: Iterable[str]) -> str:
+    return "\n".join(f"• {esc(item)}" for item in items)
+
+
+def answer_html(result: Result) -> str:
+    """One result: the snippet with matched words in bold, then the linked source line."""
+    return render_result_html(result)
+
+
+def not_answered_html(answer: Answer, examples: Sequence[str] = ()) -> str:
+    """Say plainly that nothing answers; offer related titles, or else example questions."""
+    lines = [esc(NOT_ANSWERED)]
+    if answer.related_titles:
+        lines += ["", esc(RELATED_INTRO), _bullets(answer.related_titles[:3])]
+    elif examples:
+        lines += ["", "可以试试这样问：", _bullets(examples[:3])]
+    return "\n".join(lines)
+
+
+def start_html(first_name: str | None, examples: Sequence[str]) -> str:
+    greeting = f"你好，{esc(first_name)}！" if first_name else "你好！"
+    lines = [greeting + "我可以回答关于知识库里文章的问题，直接把问题发给我就行。"]
+    if examples:
+        lines += ["", "比如可以问：", _bullets(examples)]
+    lines += ["", "发送 /help 查看全部用法。"]
+    return "\n".join(lines)
+
+
+def help_html(bot_username: str | None, is_admin: bool) -> str:
+    at = f"@{bot_username}" if bot_username else "@机器人"
+    lines = [
+        "<b>怎么提问</b>",
+        "• 私聊：直接发送问题。",
+        f"• 群组：发送 <code>/ask 问题</code>，或在消息里 {esc(at)}，或回复我的消息。",
+        f"• 任意聊天：输入 <code>{esc(at)} 问题</code>，从弹出的结果里选一条发送。",
+        "",
+        "回答下面的按钮：<b>更多结果</b> 看下一条，<b>原文</b> 看整段原文，👍 / 👎 告诉我回答好不好。",
+        "",
+        "<b>命令</b>",
+        "/start 开始，/help 帮助，/ask 提问，/sources 文章列表",
+    ]
+    if is_admin:
+        lines += ["", "<b>管理员命令</b>",
+                  "/reload 重新读取文章并重建知识库",
+                  "/stats [天数] 提问统计（默认 7 天）",
+                  "/unanswered 最近没有答好的问题"]
+    return "\n".join(lines)
+
+
+def context_html(context: PassageContext) -> str:
+    """An article's title and source, then the passage (quoted) between its neighbours."""
+    lines = [f"<b>{esc(context.article.title)}</b>", html_source_line(context.article), ""]
+    heading = None
+    for number, passage in enumerate(context.passages):
+        if passage.heading and passage.heading != heading:
+            lines.append(f"<b>{esc(passage.heading)}</b>")
+        heading = passage.heading
+        text = esc(passage.text)
+        lines.append(f"<blockquote>{text}</blockquote>" if number == context.focus else text)
+        lines.append("")
+    return "\n".join(lines).strip()
+
+
+def sources_html(page: ArticlePage) -> str:
+    lines = [f"<b>知识库里的文章</b>（共 {page.total} 篇，第 {page.number + 1}/{page.pages} 页）", ""]
+    for position, article in enumerate(page.articles, page.first + 1):
+        lines.append(f"{position}. {html_source_line(article)}")
+    return "\n".join(lines)
+
+
+def stats_html(stats: Stats) -> str:
+    days = f"{stats.days:g}"
+    lines = [
+        f"<b>最近 {days} 天</b>",
+        f"提问：{stats.asked}",
+        f"已回答：{stats.answered}",
+        f"未回答：{stats.not_answered}",
+        f"反馈：👍 {stats.helpful} · 👎 {stats.unhelpful}",
+    ]
+    if not stats.questions_logged:
+        lines += ["", "（没有记录问题原文：storage.log_questions 为 false）"]
+    elif stats.top:
+        lines += ["", "<b>问得最多的问题</b>"]
+        lines += [f"{n}. {esc(clip(q, LISTED_QUESTION_CHARS))}（{count} 次）" for n, (q, count) in enumerate(stats.top, 1)]
+    return "\n".join(lines)
+
+
+def unanswered_html(rows: Sequence[LoggedQuestion]) -> str:
+    if not rows:
+        return "最近没有未回答或被 👎 的问题。"
+    lines = ["<b>最近没有答好的问题</b>", ""]
+    for row in rows:
+        when = time.strftime("%m-%d %H:%M", time.localtime(row.asked_at))
+        text = esc(clip(row.question, LISTED_QUESTION_CHARS)) if row.question else "<i>（未记录原文）</i>"
+        why = "未回答" if not row.answered else f"👎 ×{row.unhelpful_votes}"
+        lines.append(f"{when} · {why} · {text}")
+    return "\n".join(lines)
+
+
+def _names(label: str, keys: Sequence[str], limit: int = 10) -> list[str]:
+    if not keys:
+        return []
+    shown = [f"  {esc(k)}" for k in keys[:limit]]
+    more = [f"  …另有 {len(keys) - limit} 个"] if len(keys) > limit else []
+    return [f"{label}："] + shown + more
+
+
+def reload_report_html(report: BuildReport) -> str:
+    """What a /reload did: totals, which articles came and went, skipped files with reasons, time."""
+    lines = [
+        "<b>知识库已重建</b>",
+        f"文章：{report.articles}，段落：{report.passages}",
+        f"新增：{len(report.added)}，修改：{len(report.changed)}，删除：{len(report.removed)}",
+        f"用时：{report.seconds:.1f} 秒",
+    ]
+    lines += _names("新增", report.added) + _names("修改", report.changed) + _names("删除", report.removed)
+    if report.skipped:
+        lines.append(f"跳过的文件（{len(report.skipped)}）：")
+        lines += [f"  {esc(s.key)}：{esc(s.reason)}" for s in report.skipped[:20]]
+        if len(report.skipped) > 20:
+            lines.append(f"  …另有 {len(report.skipped) - 20} 个")
+    return "\n".join(lines)
+
+
+def reload_failed_html(reason: str, kb: KnowledgeBase) -> str:
+    return (f"<b>重建失败</b>：{esc(reason)}\n"
+            f"仍在使用原来的知识库（{len(kb.articles)} 篇文章，{kb.passage_count} 个段落）。")

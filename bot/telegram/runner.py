@@ -1,0 +1,223 @@
+"""`qabot run`: build the PTB Application, connect to the Bot API, and serve by long polling or webhook."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+import secrets
+import signal
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import InvalidToken, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.config import Config
+from bot.errors import ConfigError, IndexMissing, QabotError
+from bot.service import QAService
+from bot.storage import QuestionLog
+from bot.telegram.handlers import register
+from bot.telegram.limits import FloodLimiter, retry_seconds
+from bot.telegram.logging_filter import RedactingFilter, install_redaction
+from bot.telegram.state import STATE_KEY, BotState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+POLL_TIMEOUT = 30  # seconds a getUpdates long poll may wait for news
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_CONFIG = "qabot.config"
+_PRESET_SERVICE = "qabot.preset_service"
+_PRESET_LOG = "qabot.preset_log"
+
+PUBLIC_COMMANDS = [
+    BotCommand("start", "开始，并看看可以问什么"),
+    BotCommand("help", "怎么提问"),
+    BotCommand("ask", "提问，例如 /ask 问题（群组里用）"),
+    BotCommand("sources", "知识库里的文章"),
+]
+ADMIN_COMMANDS = [
+    BotCommand("reload", "重新读取文章并重建知识库"),
+    BotCommand("stats", "提问统计，例如 /stats 7"),
+    BotCommand("unanswered", "最近没有答好的问题"),
+]
+
+
+class BotApiUnavailable(QabotError):
+    """The Bot API could not be reached (or refused us) when starting."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates (url) and where this process listens for them."""
+
+    url: str
+    host: str
+    port: int
+    path: str
+    secret: str
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    """Run the bot until SIGINT/SIGTERM; with --webhook as a webhook server, otherwise by long polling."""
+    require_token(config)
+    webhook = webhook_settings(args.webhook, args.listen, config) if args.webhook else None
+    app = build_application(config, webhook_secret=webhook.secret if webhook else None)
+    run_application(app, config, webhook)
+    return 0
+
+
+def require_token(config: Config) -> str:
+    """The configured token, or a one-line ConfigError saying how to set it (never echoing it)."""
+    token = config.telegram.token
+    if not token:
+        raise ConfigError("no Telegram bot token: set TELEGRAM_BOT_TOKEN (or telegram.token in the config file)")
+    if not _TOKEN_SHAPE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters)")
+    return token
+
+
+def webhook_settings(url: str, listen: str, config: Config) -> Webhook:
+    """Check --webhook URL and --listen HOST:PORT; the secret comes from config or is made up for this run."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--webhook must be an http(s) URL, not '{url}'")
+    match = re.fullmatch(r"\[?([^\]]*?)\]?:(\d{1,5})", listen.strip())
+    if not match or not 0 < int(match[2]) < 65536:
+        raise ConfigError(f"--listen must be HOST:PORT, not '{listen}'")
+    # Telegram sends the secret back in a header; without a configured one, a random one works per run.
+    secret = config.telegram.webhook_secret or secrets.token_urlsafe(32)
+    return Webhook(url, match[1] or "0.0.0.0", int(match[2]), parts.path.lstrip("/"), secret)
+
+
+def build_application(config: Config, *, webhook_secret: str | None = None, service: QAService | None = None,
+                      question_log: QuestionLog | None = None) -> Application:
+    """The Application `qabot run` serves, handlers registered; state is loaded in post_init.
+
+    `service` and `question_log` may be passed in already open (tests share one); otherwise
+    post_init opens them from the config.
+    """
+    settings = config.telegram
+    token = require_token(config)
+    # Before the Bot exists: it logs its API URL, token included, at DEBUG.
+    install_redaction(token, settings.webhook_secret, webhook_secret)
+    app = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.base_url or DEFAULT_BASE_URL)
+        .concurrent_updates(True)
+        .rate_limiter(FloodLimiter(group_per_minute=settings.group_messages_per_minute,
+                                   max_retries=settings.flood_retries))
+        .connect_timeout(10).read_timeout(15).write_timeout(15).pool_timeout(10)
+        .connection_pool_size(64)
+        # The long poll holds one connection; a second one lets the final offset confirmation through.
+        .get_updates_connection_pool_size(2)
+        .get_updates_connect_timeout(10).get_updates_read_timeout(15).get_updates_pool_timeout(10)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data[_CONFIG] = config
+    app.bot_data[_PRESET_SERVICE] = service
+    app.bot_data[_PRESET_LOG] = question_log
+    register(app)
+    return app
+
+
+def open_service(config: Config) -> QAService:
+    """The knowledge base to serve, built first if there is none yet."""
+    try:
+        return QAService.open(config)
+    except IndexMissing:
+        log.warning("no knowledge base yet; building it from %s", config.articles_path)
+        return QAService.open(config, build_if_missing=True)
+
+
+async def _post_init(app: Application) -> None:
+    config: Config = app.bot_data[_CONFIG]
+    service = app.bot_data.pop(_PRESET_SERVICE, None) or await asyncio.to_thread(open_service, config)
+    preset_log = app.bot_data.pop(_PRESET_LOG, None)
+    question_log = preset_log or await asyncio.to_thread(QuestionLog.open, config)
+    app.bot_data[STATE_KEY] = BotState(config, service, question_log)
+    app.bot_data["qabot.owns_log"] = preset_log is None
+    await register_commands(app, config.telegram.admins)
+    log.info("serving %d articles (%d passages) as @%s", len(service.kb.articles), service.kb.passage_count,
+             app.bot.username)
+
+
+async def register_commands(app: Application, admins: tuple[int, ...]) -> None:
+    """setMyCommands: the public commands for everyone, plus the admin ones in each admin's private chat."""
+    await app.bot.set_my_commands(PUBLIC_COMMANDS)
+    for admin in admins:
+        try:
+            await app.bot.set_my_commands(PUBLIC_COMMANDS + ADMIN_COMMANDS, scope=BotCommandScopeChat(admin))
+        except TelegramError as exc:  # e.g. an admin who never opened a chat with the bot
+            log.warning("could not set the admin command list for user %s: %s", admin, exc)
+
+
+async def _post_shutdown(app: Application) -> None:
+    state = app.bot_data.get(STATE_KEY)
+    if state is not None and app.bot_data.get("qabot.owns_log"):
+        state.log.close()
+
+
+async def connect(app: Application, retries: int, redactor: RedactingFilter | None = None) -> None:
+    """Initialize the application (getMe), retrying `retries` times (-1: forever); one clear error if it fails."""
+    base_url = app.bot_data[_CONFIG].telegram.base_url or DEFAULT_BASE_URL
+    clean = redactor.redact if redactor else (lambda text: text)
+    attempt, delay = 0, 1.0
+    while True:
+        try:
+            await app.initialize()
+            return
+        except InvalidToken:
+            # PTB's message for this quotes the token, so it is not repeated here.
+            await app.bot.shutdown()
+            raise BotApiUnavailable("the Bot API rejected the token (401 Unauthorized); check TELEGRAM_BOT_TOKEN") from None
+        except TelegramError as exc:
+            reason = clean(str(exc))
+            if 0 <= retries <= attempt:
+                await app.bot.shutdown()
+                raise BotApiUnavailable(f"cannot reach the Telegram Bot API at {base_url}: {reason}") from None
+            wait = retry_seconds(exc) if isinstance(exc, RetryAfter) else delay
+            attempt += 1
+            total = "forever" if retries < 0 else f"{attempt}/{retries}"
+            log.warning("Bot API at %s not reachable (%s); retry %s in %.1f s", base_url, reason, total, wait)
+            await asyncio.sleep(wait)
+            delay = min(30.0, delay * 1.5)
+
+
+def run_application(app: Application, config: Config, webhook: Webhook | None = None,
+                    handle_signals: bool = True, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Connect, then serve until SIGINT/SIGTERM (or `app.stop_running()` on `loop`); never half-started.
+
+    A failure to start raises a QabotError with one line to show. A thread other than the main
+    one can't install signal handlers, so it passes handle_signals=False and its own loop.
+    """
+    loop = loop or asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    retries = config.telegram.start_retries
+    redactor = install_redaction(config.telegram.token, webhook.secret if webhook else None)
+    try:
+        loop.run_until_complete(connect(app, retries, redactor))
+    except BaseException:
+        loop.close()
+        raise
+    stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT) if handle_signals else None
+    common = dict(bootstrap_retries=retries, allowed_updates=ALLOWED_UPDATES, close_loop=True,
+                  stop_signals=stop_signals)
+    try:
+        if webhook is None:
+            app.run_polling(timeout=POLL_TIMEOUT, **common)
+        else:
+            app.run_webhook(listen=webhook.host, port=webhook.port, url_path=webhook.path,
+                            webhook_url=webhook.url, secret_token=webhook.secret, **common)
+    except TelegramError as exc:
+        raise BotApiUnavailable(f"the Bot API failed while starting: {redactor.redact(str(exc))}") from None
+    except OSError as exc:
+        raise QabotError(f"cannot serve the webhook on {webhook.host}:{webhook.port}: {exc.strerror or exc}"
+                         if webhook else f"network error: {exc}") from None

@@ -1,0 +1,124 @@
+"""Index terms as 64-bit integer keys: characters, character bigrams and jieba words.
+
+    character      key = code point                          (< 2**21)
+    bigram         key = 2**42 | first << 21 | second        (exact, no hashing)
+    word           key = 2**62 | blake2b(word) & (2**60 - 1)
+
+Keys need no vocabulary: the same text gives the same keys in every process and every build,
+so an unchanged article's terms are reused as they are. Punctuation and spaces never make a
+term, and bigrams never straddle them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import unicodedata
+from typing import Iterable
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+BIGRAM_FLAG = 1 << 42
+WORD_FLAG = 1 << 62
+_MASK60 = (1 << 60) - 1
+
+# Question words carry no content and never stand in the answering sentence in the same role.
+QUESTION_CHARS = frozenset("什么哪谁吗呢怎")
+QUESTION_BIGRAMS = frozenset(
+    "多少 几个 几年 几位 几种 几次 几岁 何时 如何 为何 何种 何地 何人 是否 请问 多大 多长 多高 多久 多远 多重 多深 多宽 "
+    "一个 一位 这个 那个".split()
+)
+QUESTION_WORDS = frozenset(
+    "什么 哪里 哪个 哪些 哪一 哪位 哪儿 哪年 谁 多少 几 何时 如何 为什么 为何 怎么 怎样 怎么样 是否 请问 吗 呢 是 的 了 在 和 与 "
+    "有 被 由 于 为 及 对 把 等 其 该 之 也 都 而 就 中 上 一个 哪一年 哪一个".split()
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def is_term_char(ch: str) -> bool:
+    """Letters (CJK included) and digits make terms; punctuation, symbols and spaces don't."""
+    return unicodedata.category(ch)[0] in "LN"
+
+
+@functools.lru_cache(maxsize=1 << 20)
+def word_key(word: str) -> int:
+    digest = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
+    return WORD_FLAG | (int.from_bytes(digest, "little") & _MASK60)
+
+
+def bigram_key(first: str, second: str) -> int:
+    return BIGRAM_FLAG | (ord(first) << 21) | ord(second)
+
+
+def char_terms(text: str) -> list[int]:
+    """Character and bigram keys of normalised text, repeats kept."""
+    keys: list[int] = []
+    previous = -1
+    for ch in text:
+        if is_term_char(ch):
+            code = ord(ch)
+            keys.append(code)
+            if previous >= 0:
+                keys.append(BIGRAM_FLAG | (previous << 21) | code)
+            previous = code
+        else:
+            previous = -1
+    return keys
+
+
+def term_kind(key: int) -> int:
+    """0 for a character, 1 for a bigram, 2 for a word."""
+    return 2 if key >= WORD_FLAG else 1 if key >= BIGRAM_FLAG else 0
+
+
+class Segmenter:
+    """jieba with the knowledge base's own user dictionary; one instance per dictionary."""
+
+    def __init__(self, user_words: Iterable[str] = ()) -> None:
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for word in user_words:
+            self.add_word(word)
+
+    def add_word(self, word: str, freq: int | None = None) -> None:
+        word = word.strip()
+        if word:
+            self._jieba.add_word(word, freq=freq)
+
+    def has_word(self, word: str) -> bool:
+        return bool(self._jieba.FREQ.get(word))
+
+    def remove_word(self, word: str) -> None:
+        """Undo add_word exactly, so that segmentation doesn't drift with how many words came and went."""
+        freq = self._jieba.FREQ.get(word) or 0
+        self._jieba.FREQ[word] = 0
+        self._jieba.total -= freq
+
+    def words(self, normalized: str) -> list[str]:
+        """jieba's words that hold at least one term character."""
+        return [w for w in self._jieba.lcut(normalized) if any(is_term_char(c) for c in w)]
+
+    def word_terms(self, normalized: str) -> list[int]:
+        return [word_key(w) for w in self.words(normalized)]
+
+
+def question_terms(normalized: str, segmenter: Segmenter) -> tuple[list[int], list[int], list[str]]:
+    """A question's character/bigram keys and word keys (deduplicated, question words left out), and its words."""
+    char_keys: list[int] = []
+    previous = ""
+    for ch in normalized:
+        if is_term_char(ch):
+            if ch not in QUESTION_CHARS:
+                char_keys.append(ord(ch))
+            if previous and previous not in QUESTION_CHARS and ch not in QUESTION_CHARS \
+                    and previous + ch not in QUESTION_BIGRAMS:
+                char_keys.append(bigram_key(previous, ch))
+            previous = ch
+        else:
+            previous = ""
+    words = [w for w in segmenter.words(normalized) if w not in QUESTION_WORDS and w not in QUESTION_CHARS]
+    words = list(dict.fromkeys(words))
+    return list(dict.fromkeys(char_keys)), [word_key(w) for w in words], words
