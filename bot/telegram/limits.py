@@ -1,8 +1,9 @@
 """Staying inside Telegram's flood limits: ~30 messages/s overall, 20/min per group, ~1/s per private chat.
 
 PTB's AIORateLimiter uses leaky buckets (a group may get 20 at once and then one every 3 s, which
-is more than 20 in a minute) and knows nothing of private chats, so this limiter counts sliding
-windows instead, and retries after a 429 as Telegram asks.
+is more than 20 in a minute) and knows nothing of private chats, so this limiter counts a sliding
+window per group and overall, keeps a token bucket per private chat, and retries after a 429 as
+Telegram asks.
 """
 
 from __future__ import annotations
@@ -23,44 +24,86 @@ log = logging.getLogger(__name__)
 _CHAT_METHOD_PREFIXES = ("send", "edit", "copy", "forward")
 _NOT_COUNTED = frozenset({"sendChatAction"})
 _MAX_IDLE_WINDOWS = 1024
+# Requests reach Telegram a moment after they leave, unevenly: keep 10% under each limit.
+MARGIN = 1.1
 
 
-class SlidingWindow:
-    """At most `limit` acquisitions in any `period` seconds; waiters are served in arrival order."""
+class _Limit:
+    """Waiters are served in arrival order; `pause` holds everyone after a 429 for this chat."""
 
-    def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.period = period
+    def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
-        self._times: deque[float] = deque()
         self._lock = asyncio.Lock()
         self._paused_until = 0.0
 
-    def _expire(self, now: float) -> None:
-        while self._times and self._times[0] <= now - self.period:
-            self._times.popleft()
-
-    @property
-    def idle(self) -> bool:
-        self._expire(self._clock())
-        return not self._times and not self._lock.locked() and self._paused_until <= self._clock()
-
     def pause(self, seconds: float) -> None:
-        """Hold every acquisition for `seconds` (after a 429 for this chat)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _wait_needed(self, now: float) -> float:
+        """Seconds to wait before one more request may go; 0 takes the slot."""
+        raise NotImplementedError
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
                 now = self._clock()
-                if now < self._paused_until:
-                    await asyncio.sleep(self._paused_until - now)
-                    continue
-                self._expire(now)
-                if len(self._times) < self.limit:
-                    self._times.append(now)
+                wait = self._paused_until - now if now < self._paused_until else self._wait_needed(now)
+                if wait <= 0:
                     return
-                await asyncio.sleep(self._times[0] + self.period - now)
+                await asyncio.sleep(wait)
+
+    @property
+    def idle(self) -> bool:
+        raise NotImplementedError
+
+
+class SlidingWindow(_Limit):
+    """At most `limit` requests in any `period` seconds (Telegram's "20 messages a minute" in groups)."""
+
+    def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(clock)
+        self.limit = limit
+        self.period = period
+        self._times: deque[float] = deque()
+
+    def _wait_needed(self, now: float) -> float:
+        while self._times and self._times[0] <= now - self.period:
+            self._times.popleft()
+        if len(self._times) < self.limit:
+            self._times.append(now)
+            return 0.0
+        return self._times[0] + self.period - now
+
+    @property
+    def idle(self) -> bool:
+        now = self._clock()
+        return (not self._lock.locked() and self._paused_until <= now
+                and (not self._times or self._times[-1] <= now - self.period))
+
+
+class TokenBucket(_Limit):
+    """`rate` requests a second on average, with bursts of up to `burst` (Telegram's ~1/s per private chat)."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(clock)
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._stamp = clock()
+
+    def _wait_needed(self, now: float) -> float:
+        self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return 0.0
+        return (1.0 - self._tokens) / self.rate
+
+    @property
+    def idle(self) -> bool:
+        now = self._clock()
+        full = self._tokens + (now - self._stamp) * self.rate >= self.burst
+        return full and not self._lock.locked() and self._paused_until <= now
 
 
 class FloodLimiter(BaseRateLimiter[int]):
@@ -68,12 +111,12 @@ class FloodLimiter(BaseRateLimiter[int]):
 
     def __init__(self, overall_per_second: int = 30, group_per_minute: int = 20,
                  private_per_second: float = 1.0, private_burst: int = 3, max_retries: int = 3) -> None:
-        self.overall = SlidingWindow(overall_per_second, 1.0)
+        self.overall = SlidingWindow(overall_per_second, 1.0 * MARGIN)
         self.group_per_minute = group_per_minute
+        self.private_per_second = private_per_second
         self.private_burst = private_burst
-        self.private_period = private_burst / private_per_second
         self.max_retries = max_retries
-        self._chats: dict[int | str, SlidingWindow] = {}
+        self._chats: dict[int | str, _Limit] = {}
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -81,15 +124,15 @@ class FloodLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         """Nothing to release."""
 
-    def _window(self, chat: int | str) -> SlidingWindow:
+    def _window(self, chat: int | str) -> _Limit:
         window = self._chats.get(chat)
         if window is None:
             if len(self._chats) > _MAX_IDLE_WINDOWS:
                 for key in [k for k, w in self._chats.items() if w.idle]:
                     del self._chats[key]
             is_group = isinstance(chat, str) or chat < 0
-            window = (SlidingWindow(self.group_per_minute, 60.0) if is_group
-                      else SlidingWindow(self.private_burst, self.private_period))
+            window = (SlidingWindow(self.group_per_minute, 60.0 * MARGIN) if is_group
+                      else TokenBucket(self.private_per_second / MARGIN, self.private_burst))
             self._chats[chat] = window
         return window
 
