@@ -8,6 +8,7 @@ from typing import Callable
 
 from bot.config import Config
 from bot.errors import IndexMissing
+from bot.replies.browse import LOOKAHEAD, next_offset
 from bot.replies.render import render_plain
 from bot.retrieval.answer import Answer
 from bot.service import QAService
@@ -29,15 +30,19 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
         print(f"qabot: no knowledge base yet; building it from {config.articles_path}", file=sys.stderr)
         service = QAService.open(config, build_if_missing=True)
     bold = (lambda s: f"\033[1m{s}\033[0m") if sys.stdout.isatty() else (lambda s: f"**{s}**")
-    return chat(service.ask, input, lambda text: print(text, flush=True), bold)
+    return chat(service.ask, input, lambda text: print(text, flush=True), bold,
+                threshold=config.retrieval.answer_threshold)
 
 
 def chat(ask: Callable[..., Answer], read: Callable[[str], str], write: Callable[[str], None],
-         bold: Callable[[str], str] = lambda s: f"**{s}**") -> int:
-    """The conversation loop: one result per question, the next one on "more"; ends on EOF, Ctrl-C or quit."""
+         bold: Callable[[str], str] = lambda s: f"**{s}**", threshold: float = 0.0) -> int:
+    """The conversation loop: one result per question, the next one on "more"; ends on EOF, Ctrl-C or quit.
+
+    "more" offers what Telegram's 更多结果 does: further results that clear `threshold`.
+    """
     write(GREETING)
     question: str | None = None
-    shown = 0
+    following: int | None = None
     while True:
         try:
             line = read(PROMPT)
@@ -55,16 +60,15 @@ def chat(ask: Callable[..., Answer], read: Callable[[str], str], write: Callable
             if question is None:
                 write(NO_QUESTION_YET)
                 continue
-            # Nothing more after a question that was not answered: weak results are not offered.
-            answer = ask(question, k=1, offset=shown) if shown else Answer(question, False, ())
-            if not answer.results:
+            answer = ask(question, k=LOOKAHEAD, offset=following) if following is not None else None
+            if answer is None or not answer.results:
                 write(NO_MORE)
                 continue
-            # Shown even when weak: the user asked for more.
-            answer = Answer(answer.question, True, answer.results)
-        else:
-            question, shown = text, 0
-            answer = ask(question, k=1)
-        if answer.answered:
-            shown += len(answer.results)
-        write(render_plain(answer, bold=bold))
+            shown = answer.results[0]
+            following = next_offset(answer.results, following, threshold)
+            write(render_plain(Answer(question, True, (shown,)), bold=bold))
+            continue
+        question = text
+        answer = ask(question, k=LOOKAHEAD)
+        following = next_offset(answer.results, 0, threshold) if answer.answered else None
+        write(render_plain(Answer(question, answer.answered, answer.results[:1], answer.related_titles), bold=bold))

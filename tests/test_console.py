@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Iterable
 
 import bot
+from bot.config import RetrievalSettings
 from bot.console import GOODBYE, NO_MORE, NO_QUESTION_YET, chat
 from bot.replies.render import NOT_ANSWERED, render_plain
 from bot.service import QAService
 from tests.conftest import NO_ANSWER_QUESTION, PANDA_FACT, PANDA_QUESTION
 
 REPO = Path(bot.__file__).resolve().parents[1]
+THRESHOLD = RetrievalSettings().answer_threshold
 
 
 def unbold(text: str) -> str:
@@ -32,7 +34,7 @@ def converse(service: QAService, lines: Iterable[str], end: BaseException = EOFE
         except StopIteration:
             raise end from None
 
-    return chat(service.ask, read, out.append), out
+    return chat(service.ask, read, out.append, threshold=THRESHOLD), out
 
 
 def test_answers_match_the_shared_plain_rendering(shared_service: QAService) -> None:
@@ -43,15 +45,14 @@ def test_answers_match_the_shared_plain_rendering(shared_service: QAService) -> 
     assert out[-1] == GOODBYE
 
 
-def test_more_walks_through_the_next_results_then_says_so(shared_service: QAService) -> None:
-    available = len(shared_service.ask(PANDA_QUESTION, k=50).results)
-    assert available >= 2
-    _, out = converse(shared_service, [PANDA_QUESTION] + ["more"] * available)
-    shown = out[1:1 + available]
-    second = shared_service.ask(PANDA_QUESTION, k=1, offset=1).results[0]
-    assert second.snippet[:10] in unbold(shown[1])
-    assert len(set(shown)) == available  # every step shows a different result
-    assert out[1 + available] == NO_MORE
+def test_more_shows_other_confident_results_then_says_so(shared_service: QAService) -> None:
+    _, out = converse(shared_service, ["大熊猫"] + ["more"] * 6)
+    shown = out[1:out.index(NO_MORE)]
+    assert len(shown) >= 2
+    assert all(a != b for a, b in zip(shown, shown[1:]))  # never the same snippet twice in a row
+    assert any("大熊猫国家公园" in text for text in shown)
+    assert not any("长城" in text or "长江" in text for text in shown)  # weak results are not offered
+    assert all(line == NO_MORE for line in out[out.index(NO_MORE):-1] if line)
 
 
 def test_not_answered_says_so_and_offers_no_more(shared_service: QAService) -> None:

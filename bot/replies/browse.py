@@ -6,12 +6,14 @@ import math
 import random
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from bot.index.knowledge_base import ArticleRecord, KnowledgeBase, PassageView
-from bot.retrieval.answer import Answer
+from bot.retrieval.answer import Answer, Result
 
 ARTICLES_PER_PAGE = 10
+# Results fetched per 更多结果 step, to look past repeated snippets for the next one to offer.
+LOOKAHEAD = 5
 
 
 def example_questions(kb: KnowledgeBase, ask: Callable[[str], Answer], count: int = 3,
@@ -93,3 +95,20 @@ def passage_context(kb: KnowledgeBase, passage_id: str, before: int = 1, after: 
     around = kb.neighbours(index, before, after)
     focus = next(i for i, p in enumerate(around) if p.index == index)
     return PassageContext(around[focus].article, tuple(around), focus)
+
+
+def next_offset(results: Sequence[Result], offset: int, threshold: float) -> int | None:
+    """Where 更多结果 continues after showing results[0] (the result at `offset`), or None.
+
+    Only results whose confidence clears the answer threshold are offered, and one whose snippet
+    repeats the one just shown is skipped (passages of one article can share a snippet).
+    """
+    if not results:
+        return None
+    shown = results[0]
+    for position, result in enumerate(results[1:], 1):
+        if result.score < threshold:
+            return None
+        if result.snippet != shown.snippet:
+            return offset + position
+    return None

@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.replies.browse import article_page, example_questions, passage_context
+from bot.replies.browse import LOOKAHEAD, article_page, example_questions, next_offset, passage_context
 from bot.retrieval.answer import Answer
 from bot.storage import StorageError
 from bot.telegram import admin
@@ -48,8 +48,6 @@ from bot.telegram.state import BotState, get_state
 
 log = logging.getLogger(__name__)
 
-# One result is shown; asking for two tells whether 更多结果 will find anything.
-ANSWER_PAGE = 2
 INLINE_RESULTS = 10
 SOMETHING_WRONG = "抱歉，处理这条消息时出了点问题，请稍后再试。"
 ASK_USAGE = "用法：<code>/ask 你的问题</code>，也可以用 /ask 回复一条含有问题的消息。"
@@ -145,7 +143,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     """Ask the knowledge base and reply with the best result and its buttons, or say nothing answers."""
     state = get_state(context)
     message = update.effective_message
-    answer = await asyncio.to_thread(state.service.ask, question, ANSWER_PAGE, 0)
+    answer = await asyncio.to_thread(state.service.ask, question, LOOKAHEAD, 0)
     question_id = await _log_question(state, question, message.chat.type, answer)
     group = is_group(update)
     if not answer.answered or answer.best is None:
@@ -154,8 +152,9 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         return
     state.recent.remember(question_id, question)
     best = answer.best
-    keyboard = answer_keyboard(question_id, best.passage.passage_id, 1 if len(answer.results) > 1 else None)
-    await reply_html(message, answer_html(best), keyboard, quote=group)
+    following = next_offset(answer.results, 0, state.config.retrieval.answer_threshold)
+    await reply_html(message, answer_html(best), answer_keyboard(question_id, best.passage.passage_id, following),
+                     quote=group)
 
 
 # ---- commands and messages ---------------------------------------------------------------------
@@ -260,17 +259,18 @@ async def _more(update: Update, context: ContextTypes.DEFAULT_TYPE, action: More
     if not question:
         await query.answer(EXPIRED_BUTTON)
         return
-    answer = await asyncio.to_thread(state.service.ask, question, ANSWER_PAGE, action.offset)
-    if not answer.results:
+    threshold = state.config.retrieval.answer_threshold
+    answer = await asyncio.to_thread(state.service.ask, question, LOOKAHEAD, action.offset)
+    if not answer.results or answer.results[0].score < threshold:
         await query.answer("没有更多结果了。")
         await _drop_more_button(message)
         return
     await query.answer()
     state.recent.remember(action.question_id, question)
     result = answer.results[0]
-    next_offset = action.offset + 1 if len(answer.results) > 1 else None
+    following = next_offset(answer.results, action.offset, threshold)
     await reply_html(message, answer_html(result),
-                     answer_keyboard(action.question_id, result.passage.passage_id, next_offset),
+                     answer_keyboard(action.question_id, result.passage.passage_id, following),
                      quote=is_group(update))
     await _drop_more_button(message)
 
