@@ -30,9 +30,7 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 POLL_TIMEOUT = 30  # seconds a getUpdates long poll may wait for news
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
-_CONFIG = "qabot.config"
-_PRESET_SERVICE = "qabot.preset_service"
-_PRESET_LOG = "qabot.preset_log"
+_STARTUP = "qabot.startup"
 
 PUBLIC_COMMANDS = [
     BotCommand("start", "开始，并看看可以问什么"),
@@ -49,6 +47,15 @@ ADMIN_COMMANDS = [
 
 class BotApiUnavailable(QabotError):
     """The Bot API could not be reached (or refused us) when starting."""
+
+
+@dataclass(frozen=True)
+class _Startup:
+    """What post_init needs; service and log are None unless passed in already open."""
+
+    config: Config
+    service: QAService | None
+    question_log: QuestionLog | None
 
 
 @dataclass(frozen=True)
@@ -121,9 +128,7 @@ def build_application(config: Config, *, webhook_secret: str | None = None, serv
         .post_shutdown(_post_shutdown)
         .build()
     )
-    app.bot_data[_CONFIG] = config
-    app.bot_data[_PRESET_SERVICE] = service
-    app.bot_data[_PRESET_LOG] = question_log
+    app.bot_data[_STARTUP] = _Startup(config, service, question_log)
     register(app)
     return app
 
@@ -138,12 +143,12 @@ def open_service(config: Config) -> QAService:
 
 
 async def _post_init(app: Application) -> None:
-    config: Config = app.bot_data[_CONFIG]
-    service = app.bot_data.pop(_PRESET_SERVICE, None) or await asyncio.to_thread(open_service, config)
-    preset_log = app.bot_data.pop(_PRESET_LOG, None)
-    question_log = preset_log or await asyncio.to_thread(QuestionLog.open, config)
-    app.bot_data[STATE_KEY] = BotState(config, service, question_log)
-    app.bot_data["qabot.owns_log"] = preset_log is None
+    """Load the knowledge base and open the question log once, off the event loop; register commands."""
+    startup: _Startup = app.bot_data.pop(_STARTUP)
+    config = startup.config
+    service = startup.service or await asyncio.to_thread(open_service, config)
+    question_log = startup.question_log or await asyncio.to_thread(QuestionLog.open, config)
+    app.bot_data[STATE_KEY] = BotState(config, service, question_log, owns_log=startup.question_log is None)
     await register_commands(app, config.telegram.admins)
     log.info("serving %d articles (%d passages) as @%s", len(service.kb.articles), service.kb.passage_count,
              app.bot.username)
@@ -160,15 +165,13 @@ async def register_commands(app: Application, admins: tuple[int, ...]) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    state = app.bot_data.get(STATE_KEY)
-    if state is not None and app.bot_data.get("qabot.owns_log"):
+    state: BotState | None = app.bot_data.get(STATE_KEY)
+    if state is not None and state.owns_log:
         state.log.close()
 
 
-async def connect(app: Application, retries: int, redactor: RedactingFilter | None = None) -> None:
+async def connect(app: Application, retries: int, base_url: str, redactor: RedactingFilter) -> None:
     """Initialize the application (getMe), retrying `retries` times (-1: forever); one clear error if it fails."""
-    base_url = app.bot_data[_CONFIG].telegram.base_url or DEFAULT_BASE_URL
-    clean = redactor.redact if redactor else (lambda text: text)
     attempt, delay = 0, 1.0
     while True:
         try:
@@ -179,7 +182,7 @@ async def connect(app: Application, retries: int, redactor: RedactingFilter | No
             await app.bot.shutdown()
             raise BotApiUnavailable("the Bot API rejected the token (401 Unauthorized); check TELEGRAM_BOT_TOKEN") from None
         except TelegramError as exc:
-            reason = clean(str(exc))
+            reason = redactor.redact(str(exc))
             if 0 <= retries <= attempt:
                 await app.bot.shutdown()
                 raise BotApiUnavailable(f"cannot reach the Telegram Bot API at {base_url}: {reason}") from None
@@ -203,7 +206,7 @@ def run_application(app: Application, config: Config, webhook: Webhook | None = 
     retries = config.telegram.start_retries
     redactor = install_redaction(config.telegram.token, webhook.secret if webhook else None)
     try:
-        loop.run_until_complete(connect(app, retries, redactor))
+        loop.run_until_complete(connect(app, retries, config.telegram.base_url or DEFAULT_BASE_URL, redactor))
     except BaseException:
         loop.close()
         raise

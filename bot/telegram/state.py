@@ -43,12 +43,15 @@ class RecentQuestions:
 
 @dataclass
 class BotState:
+    """The service answering questions, the question log, and a little per-process memory."""
+
     config: Config
     service: QAService
     log: QuestionLog
     recent: RecentQuestions = field(default_factory=RecentQuestions)
     examples: tuple[object, list[str]] | None = None  # (the knowledge base they were drawn from, titles)
     reloading: bool = False
+    owns_log: bool = False  # opened at startup, so closed at shutdown
 
 
 def get_state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
