@@ -213,3 +213,27 @@ def test_token_bucket_allows_a_burst_then_the_rate() -> None:
     assert stamps[2] - stamps[0] < 0.05  # the burst goes at once
     assert stamps[6] - stamps[2] >= 0.4 - 0.02  # then one every 0.1 s
     assert stamps[6] - stamps[0] < 1.0
+
+
+# ---- run settings ----------------------------------------------------------------------------
+
+
+def test_webhook_and_token_settings(tmp_path) -> None:
+    from bot.errors import ConfigError
+    from bot.telegram.runner import require_token, webhook_settings
+    from tests.conftest import make_config
+
+    config = make_config(tmp_path, QABOT_WEBHOOK_SECRET="abc_DEF-1")
+    hook = webhook_settings("https://bot.example.com/qabot/hook", "127.0.0.1:8443", config)
+    assert (hook.host, hook.port, hook.path, hook.secret) == ("127.0.0.1", 8443, "qabot/hook", "abc_DEF-1")
+    assert webhook_settings("https://bot.example.com", "[::]:88", config).host == "::"
+    generated = webhook_settings("https://x.example", ":8443", make_config(tmp_path))
+    assert generated.host == "0.0.0.0" and len(generated.secret) >= 32
+    for url, listen in (("ftp://x", "127.0.0.1:1"), ("https://x", "nohost"), ("https://x", "h:99999")):
+        with pytest.raises(ConfigError):
+            webhook_settings(url, listen, config)
+    with pytest.raises(ConfigError, match="no Telegram bot token"):
+        require_token(make_config(tmp_path, TELEGRAM_BOT_TOKEN=""))
+    with pytest.raises(ConfigError, match="does not look like") as info:
+        require_token(make_config(tmp_path, TELEGRAM_BOT_TOKEN="not a token"))
+    assert "not a token" not in str(info.value)

@@ -15,7 +15,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -334,6 +334,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error with its traceback (the log filter removes the token), then tell the user."""
     error = context.error
+    if update is None and isinstance(error, Conflict):
+        log.error("another process is getting updates for this bot (409 Conflict); is a second qabot running?")
+        return
     if update is None and isinstance(error, NetworkError):
         # Polling hiccups: PTB retries by itself; a traceback would only be noise.
         log.warning("Bot API request failed: %s", error)

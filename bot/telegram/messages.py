@@ -231,7 +231,7 @@ def help_html(bot_username: str | None, is_admin: bool) -> str:
 
 def context_html(context: PassageContext) -> str:
     """An article's title and source, then the passage (quoted) between its neighbours."""
-    lines = [f"<b>{esc(context.article.title)}</b>", html_source_line(context.article), ""]
+    lines = [f"<b>{html_source_line(context.article)}</b>", ""]
     heading = None
     for number, passage in enumerate(context.passages):
         if passage.heading and passage.heading != heading:
