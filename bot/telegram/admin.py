@@ -50,8 +50,8 @@ async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, private_o
         refusal = PRIVATE_ONLY
     else:
         return True
-    log.info("refused /%s from user %s: %s", (message.text or "?").split()[0].lstrip("/"),
-             user.id if user else None, refusal)
+    command = (message.text or "").split(maxsplit=1)[:1] or ["?"]
+    log.info("refused %s from user %s: %s", command[0], user.id if user else None, refusal)
     await reply_html(message, refusal, quote=_is_group(update))
     return False
 
