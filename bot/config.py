@@ -58,7 +58,7 @@ class RetrievalSettings:
     top_k: int = 5
     candidates: int = 50
     snippet_chars: int = 200
-    answer_threshold: float = 0.35
+    answer_threshold: float = 0.268  # see bot/retrieval/confidence.py for how it was fitted
 
     def validate(self) -> None:
         if not 1 <= self.top_k <= 50:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bot.errors import IndexInvalid, IndexMissing
-from bot.index.bm25 import build_sparse_index
+from bot.index.bm25 import build_sparse_index, count_terms
 from bot.index.knowledge_base import KnowledgeBase
 from bot.index.store import CURRENT, current_build_dir
 from bot.knowledge.builder import build_knowledge_base
@@ -21,24 +21,30 @@ from tests.support.knowledge import config_for, make_knowledge
 
 
 def test_bm25_matches_a_plain_reference():
+    """Two fields (keys below 20, and the rest), each normalised by its own length, as BM25F does."""
     rng = np.random.default_rng(7)
-    docs = [rng.integers(1, 40, size=rng.integers(1, 30)).astype(np.uint64) for _ in range(60)]
-    offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum([len(d) for d in docs], out=offsets[1:])
-    index = build_sparse_index(np.concatenate(docs), offsets)
-    avg = sum(len(d) for d in docs) / len(docs)
-    query = {3: 1.0, 17: 1.0, 39: 2.0}
+    docs = [rng.integers(1, 40, size=rng.integers(1, 30)).astype(np.int64) for _ in range(60)]
+    keys, counts, offsets = count_terms(docs)
+    index = build_sparse_index(keys, counts, offsets, fields=(keys >= 20).astype(np.int8))
+    field = lambda term: int(term >= 20)  # noqa: E731
+    lengths = [[sum(1 for t in d.tolist() if field(t) == f) for f in (0, 1)] for d in docs]
+    averages = [sum(length[f] for length in lengths) / len(docs) for f in (0, 1)]
+    query = {3: 1.0, 17: 1.0, 39: 1.0}
     expected = []
-    for doc in docs:
+    for doc, length in zip(docs, lengths):
         tf = Counter(doc.tolist())
         score = 0.0
-        for term, weight in query.items():
+        for term in query:
             df = sum(1 for d in docs if term in d.tolist())
             if tf[term]:
                 idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
-                score += weight * idf * tf[term] * 2.2 / (tf[term] + 1.2 * (0.25 + 0.75 * len(doc) / avg))
+                norm = 0.25 + 0.75 * length[field(term)] / averages[field(term)]
+                score += idf * tf[term] * 2.2 / (tf[term] + 1.2 * norm)
         expected.append(score)
     assert np.allclose(index.score(query), expected, rtol=1e-5)
+    found, doc_freq = index.lookup(np.array([3, 17, 39, 1000], dtype=np.int64))
+    assert found.tolist() == [True, True, True, False]
+    assert doc_freq[0] == sum(1 for d in docs if 3 in d.tolist())
 
 
 def test_round_trip(tmp_path):

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
+import cn2an
 import numpy as np
 
 from bot.index.bm25 import SparseIndex, idf
 from bot.text.normalize import normalize
-from bot.text.terms import BIGRAM_FLAG, WORD_FLAG, Segmenter, char_terms, question_terms, word_key
+from bot.text.terms import FUNCTION_WORDS, BIGRAM_FLAG, WORD_FLAG, Segmenter, char_terms, question_terms, word_key
+
+# cn2an warns (rather than raises) on text it half understands; the fallback handles that already.
+warnings.filterwarnings("ignore", module="cn2an")
+_NUMERAL_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 
 # In the rerank a single character says much less than a bigram or a word.
 CHAR_WEIGHT = 0.3
@@ -29,9 +35,14 @@ class Query:
     original: np.ndarray  # bool: a question term, not a synonym
     idf: np.ndarray  # float32 idf of each key
     weight_sum: float  # of all question terms, unseen ones included: the denominator of coverage
-    unseen_bigram_idf: float  # the idf a bigram never seen in the index gets, 0 when there is none
-    unseen_word_idf: float
-    max_idf: float  # the idf of a term seen nowhere: the scale of "how rare"
+    kinds: np.ndarray  # float32: the kind weight of each key (character, bigram, word, synonym)
+    doc_freq: np.ndarray  # int64: passages holding each key
+    question_keys: np.ndarray  # int64: every question term (no synonyms), in question order, unseen ones too
+    question_idf: np.ndarray  # float32: their idf; a term the index lacks gets the largest possible idf
+    question_found: np.ndarray  # bool: the index has the term
+    question_doc_freq: np.ndarray  # int64: 0 for unseen terms
+    question_kinds: np.ndarray  # float32
+    n_docs: int
 
     @property
     def empty(self) -> bool:
@@ -43,6 +54,15 @@ def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
     """Normalise, segment and weight a question against one index."""
     normalized = normalize(question.strip()[:MAX_QUESTION_CHARS])
     char_keys, word_keys, words = question_terms(normalized, segmenter)
+    if not has_content(words):
+        char_keys, word_keys, words = [], [], []
+    variant = numerals_as_digits(normalized)
+    if variant is not None:
+        # 三千多 should meet 3197, but 一些 must not become 1些: keep whichever reading the index knows better.
+        variant_terms = question_terms(variant, segmenter)
+        if _known(sparse, variant_terms) > _known(sparse, (char_keys, word_keys, words)):
+            normalized = variant
+            char_keys, word_keys, words = variant_terms
     keys = char_keys + word_keys
     kinds = [_kind_weight(k) for k in keys]
     n_original = len(keys)
@@ -59,22 +79,45 @@ def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
     term_idf = np.where(found, idf(doc_freq.astype(np.float64), n_docs), unseen).astype(np.float32)
     original = np.arange(len(keys)) < n_original
     weight_sum = float((term_idf * kind_array)[original].sum())
-    is_word = keys_array >= WORD_FLAG
-    is_bigram = (keys_array >= BIGRAM_FLAG) & ~is_word
-    missing = ~found & original
-    chosen = found
-    kept_keys, first = np.unique(keys_array[chosen], return_index=True)
+    kept_keys, first = np.unique(keys_array[found], return_index=True)
     return Query(
         normalized=normalized,
         keys=kept_keys,
-        weights=(term_idf * kind_array)[chosen][first],
-        original=original[chosen][first],
-        idf=term_idf[chosen][first],
+        weights=(term_idf * kind_array)[found][first],
+        original=original[found][first],
+        idf=term_idf[found][first],
         weight_sum=weight_sum,
-        unseen_bigram_idf=unseen if bool((missing & is_bigram).any()) else 0.0,
-        unseen_word_idf=unseen if bool((missing & is_word).any()) else 0.0,
-        max_idf=unseen,
+        kinds=kind_array[found][first],
+        doc_freq=doc_freq[found][first],
+        question_keys=keys_array[:n_original],
+        question_idf=term_idf[:n_original],
+        question_found=found[:n_original],
+        question_doc_freq=doc_freq[:n_original],
+        question_kinds=kind_array[:n_original],
+        n_docs=n_docs,
     )
+
+
+def has_content(words: list[str]) -> bool:
+    """A question of nothing but function words (的了是) asks nothing."""
+    return any(w not in FUNCTION_WORDS for w in words)
+
+
+def numerals_as_digits(normalized: str) -> str | None:
+    """The question with Chinese numerals written as digits, when that changes anything."""
+    if not any(ch in _NUMERAL_CHARS for ch in normalized):
+        return None
+    try:
+        converted = cn2an.transform(normalized, "cn2an")
+    except Exception:  # cn2an raises assorted errors on text it can't read as numbers
+        return None
+    return converted if converted and converted != normalized else None
+
+
+def _known(sparse: SparseIndex, terms: tuple[list[int], list[int], list[str]]) -> int:
+    """How many of a reading's bigrams and words the index has."""
+    keys = np.array([k for k in terms[0] if k >= BIGRAM_FLAG] + terms[1], dtype=np.int64)
+    return int(sparse.lookup(keys)[0].sum())
 
 
 def _kind_weight(key: int) -> float:

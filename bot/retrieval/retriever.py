@@ -46,7 +46,7 @@ class Retriever:
             if len(picked) == offset + k:
                 break
         best_row = picked[0]
-        top_confidence = confidence(self.kb, query, int(ranking.articles[best_row]), ranking.window_matches[best_row])
+        top_confidence = confidence(self.kb, query, ranking, int(ranking.articles[best_row]))
         pairs = content_pairs(query.normalized)
         snippets = SnippetBuilder(self.kb, ranking, pairs, self.settings.snippet_chars)
         results = []

@@ -16,6 +16,9 @@ from bot.retrieval.rerank import Ranking
 from bot.text.normalize import normalize
 
 ELLIPSIS = "…"
+# A separate fragment needs this share of the answering sentence's coverage: the user reads every
+# fragment, and weak ones cost more attention than the rare answer they carry (0.2 points of top-1).
+FRAGMENT_SHARE = 0.3
 
 
 class SnippetBuilder:
@@ -49,14 +52,15 @@ class SnippetBuilder:
             value[int(sentence)] = float(coverage)
         chosen_set = {chosen}
         used = self.length(chosen)
+        self.fragment_floor = max(1e-6, FRAGMENT_SHARE * value[chosen])
         while True:
             best, best_value = None, -1.0
             for sentence, v in value.items():
                 if sentence in chosen_set:
                     continue
                 adjacent = sentence - 1 in chosen_set or sentence + 1 in chosen_set
-                # A separate fragment must earn its place by covering some of the question.
-                if not adjacent and (sentence in self.shown or v <= 0):
+                # A separate fragment must earn its place by covering a fair part of the question.
+                if not adjacent and (sentence in self.shown or v < self.fragment_floor):
                     continue
                 cost = self.length(sentence) + (0 if adjacent else len(ELLIPSIS))
                 if used + cost <= limit and v > best_value:
@@ -70,9 +74,11 @@ class SnippetBuilder:
         runs = _runs(sorted(chosen_set))
         texts = [self._run_text(a, b) for a, b in runs]
         room = limit - sum(len(t) for t in texts) - len(ELLIPSIS) * (len(texts) - 1)
-        for number, (a, b) in enumerate(runs):
-            if a <= chosen <= b and room > 0:
-                texts[number] = self._fill(texts[number], a, b, first, last, room, chosen_set)
+        lead = next(number for number, (a, b) in enumerate(runs) if a <= chosen <= b)
+        if room > 0:
+            texts[lead] = self._fill(texts[lead], *runs[lead], first, last, room, chosen_set)
+        # The answering sentence leads; other fragments follow in the article's order.
+        texts = [texts[lead]] + texts[:lead] + texts[lead + 1:]
         # Line breaks between sentences of a run aren't counted above; never exceed the budget for them.
         return ELLIPSIS.join(texts)[:limit]
 

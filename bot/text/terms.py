@@ -36,6 +36,12 @@ QUESTION_WORDS = frozenset(
     "有 被 由 于 为 及 对 把 等 其 该 之 也 都 而 就 中 上 一个 哪一年 哪一个".split()
 )
 
+# Words that carry no subject of their own: a question made only of these asks nothing.
+FUNCTION_WORDS = QUESTION_WORDS | frozenset(
+    "的 了 是 在 和 与 及 或 也 都 就 而 被 把 从 对 为 以 于 之 其 这 那 这个 那个 有 个 吗 呢 吧 啊 么 呀 哦 嗯 该 由 将 给 向 等 "
+    "所 着 过 地 得 我 你 他 她 它 我们 你们 他们 请 请问 一下 告诉 知道 问".split()
+)
+
 
 @functools.lru_cache(maxsize=1 << 16)
 def is_term_char(ch: str) -> bool:
