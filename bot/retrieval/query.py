@@ -115,9 +115,14 @@ def numerals_as_digits(normalized: str) -> str | None:
 
 
 def _known(sparse: SparseIndex, terms: tuple[list[int], list[int], list[str]]) -> int:
-    """How many of a reading's bigrams and words the index has."""
-    keys = np.array([k for k in terms[0] if k >= BIGRAM_FLAG] + terms[1], dtype=np.int64)
-    return int(sparse.lookup(keys)[0].sum())
+    """How many of a reading's bigrams and words that hold a number the index has."""
+    bigrams = [k for k in terms[0] if k >= BIGRAM_FLAG and _has_number(chr((k >> 21) & 0x1FFFFF) + chr(k & 0x1FFFFF))]
+    words = [word_key(w) for w in terms[2] if _has_number(w)]
+    return int(sparse.lookup(np.array(bigrams + words, dtype=np.int64))[0].sum())
+
+
+def _has_number(text: str) -> bool:
+    return any(ch.isdigit() or ch in _NUMERAL_CHARS for ch in text)
 
 
 def _kind_weight(key: int) -> float:
