@@ -67,6 +67,17 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, default=None, help="ask at most this many questions (for quick checks)")
     evaluate.set_defaults(handler=_lazy("bot.evaluation.command", "cmd_eval"))
 
+    bench = commands.add_parser("bench", parents=[common],
+                                help="measure build, disk, load, memory and latency on generated bases of growing size")
+    bench.add_argument("files", nargs="+", metavar="FILE.json", help="SQuAD-format sets to generate the bases from")
+    bench.add_argument("--sizes", default="10k,100k,1M", help="passages per base, comma-separated (default 10k,100k,1M)")
+    bench.add_argument("--work", default="bench-work", metavar="DIR", help="where the generated bases are written")
+    bench.add_argument("--incremental-at", default="100k", metavar="SIZE", help="time a one-article rebuild at this size")
+    bench.add_argument("--no-baseline", action="store_true", help="skip plain BM25 (bm25s)")
+    bench.add_argument("--keep", action="store_true", help="keep the generated bases")
+    bench.add_argument("--output", metavar="FILE.json", help="also write every figure as JSON")
+    bench.set_defaults(handler=_lazy("bot.evaluation.bench", "cmd_bench"))
+
     run = commands.add_parser("run", parents=[common], help="run the Telegram bot (long polling or webhook)")
     run.add_argument("--webhook", metavar="URL", help="public URL Telegram should post updates to")
     run.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8443", help="where the webhook server listens")
