@@ -57,7 +57,7 @@ def test_round_trip(tmp_path):
     assert view.index == 3 and view.article.title.startswith("迎接省党代会")
     assert kb.passage(kb.passage_count - 1).text == "第二篇的正文内容。"
     # Arrays are memory-mapped, not copied into memory.
-    assert isinstance(kb.sparse.doc_ids, np.memmap)
+    assert isinstance(kb.sparse.doc_ids.base, np.memmap) and not kb.sparse.doc_ids.flags.owndata
 
 
 def test_rebuild_reuses_unchanged_articles_and_reports_changes(tmp_path):

@@ -159,9 +159,12 @@ class IndexFiles:
     def array(self, name: str, mmap: bool = True) -> np.ndarray:
         path = self.dir / f"{name}.npy"
         try:
-            return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+            values = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise self.damaged(f"{path.name} cannot be read: {exc}") from None
+        # A plain ndarray over the same mapping: np.memmap's Python-level __getitem__ costs more
+        # than the indexing itself on the query path, which slices these arrays thousands of times.
+        return values.view(np.ndarray) if mmap else values
 
     def strings(self, name: str) -> StringTable:
         return StringTable(self.array(f"{name}.blob"), self.array(f"{name}.offsets", mmap=False))
