@@ -83,18 +83,45 @@ class ArticleAnalysis:
     sentence_terms: list[np.ndarray]  # int64 sorted unique keys, one array per sentence, in order
 
 
+# Sentences whose terms are kept for reuse: a base repeats sentences (bylines, boilerplate,
+# republished paragraphs), and segmenting is most of the cost of a build.
+SENTENCE_CACHE_SIZE = 200_000
+
+
 class ArticleAnalyzer:
-    """Analyses articles with one segmenter; holds no state between articles."""
+    """Analyses articles with one segmenter; between articles it keeps only a cache of sentence terms."""
 
     def __init__(self, user_words: list[str], max_sentence_chars: int) -> None:
         self.segmenter = Segmenter(user_words)
         self.max_sentence_chars = max_sentence_chars
+        self._title: str | None = None
+        # normalised sentence -> (every key with repeats, sorted unique keys); valid while the
+        # dictionary is the same, which it is for the analyser's life but for the current title.
+        self._sentences: dict[str, tuple[list[int], np.ndarray]] = {}
 
     def analyse(self, title: str, passages: list[tuple[str | None, str]]) -> ArticleAnalysis:
         """Analyse an article given as (heading, text) passages."""
         name = title_word(title)
         with self._title_as_word(name):
-            return self._analyse(title, passages)
+            self._title = name
+            try:
+                return self._analyse(title, passages)
+            finally:
+                self._title = None
+
+    def sentence_terms(self, sentence: str) -> tuple[list[int], np.ndarray]:
+        """Every key of a normalised sentence (repeats kept) and its sorted unique keys."""
+        cached = self._sentences.get(sentence)
+        if cached is not None:
+            return cached
+        keys = char_terms(sentence) + self.segmenter.word_terms(sentence)
+        result = (keys, np.unique(np.array(keys, dtype=np.int64)))
+        # The article's own title is a word only while it is analysed: sentences holding it are not kept.
+        if not (self._title and self._title in sentence):
+            if len(self._sentences) >= SENTENCE_CACHE_SIZE:
+                self._sentences.clear()
+            self._sentences[sentence] = result
+        return result
 
     def _analyse(self, title: str, passages: list[tuple[str | None, str]]) -> ArticleAnalysis:
         title_norm = normalize(title)
@@ -111,9 +138,9 @@ class ArticleAnalyzer:
             flags = []
             for start, end in spans:
                 sentence = normalized[start:end]
-                sentence_keys = char_terms(sentence) + self.segmenter.word_terms(sentence)
+                sentence_keys, unique_keys = self.sentence_terms(sentence)
                 keys += sentence_keys
-                result.sentence_terms.append(np.unique(np.array(sentence_keys, dtype=np.int64)))
+                result.sentence_terms.append(unique_keys)
                 flags.append(sentence_flags(sentence, first))
                 first = False
             unique, counts = np.unique(np.array(keys, dtype=np.int64), return_counts=True)
