@@ -78,46 +78,107 @@ class SparseIndex:
         return np.bincount(np.concatenate(ids), np.concatenate(weights), minlength=self.n_docs).astype(np.float32)
 
 
+# Postings handled at once while building: bounds the build's memory, whatever the size of the base.
+CHUNK_POSTINGS = 16_000_000
+
+
 def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray, fields: np.ndarray | None = None,
-                       k1: float = K1, b: float = B) -> SparseIndex:
+                       k1: float = K1, b: float = B, field_of=None, chunk_postings: int = CHUNK_POSTINGS) -> SparseIndex:
     """Build from every passage's unique term keys and their counts, packed as values + offsets.
 
-    fields gives each key's field (a small int); lengths are normalised per field, as BM25F does,
-    so that short word lists are not judged against long character lists.
+    fields gives each key's field (a small int), or field_of computes it from a slice of keys;
+    lengths are normalised per field, as BM25F does, so that short word lists are not judged
+    against long character lists. keys and counts may be memory-mapped: they are read a chunk of
+    passages at a time, and only the finished postings (and one int32 per posting) are held whole.
     """
+    offsets = np.asarray(offsets, dtype=np.int64)
     n_docs = len(offsets) - 1
-    lengths = np.diff(offsets)
-    docs = np.repeat(np.arange(n_docs, dtype=np.int32), lengths)
-    fields = np.zeros(len(keys), dtype=np.int64) if fields is None else fields.astype(np.int64)
-    n_fields = int(fields.max()) + 1 if len(fields) else 1
-    field_len = np.bincount(docs.astype(np.int64) * n_fields + fields, weights=counts,
-                            minlength=n_docs * n_fields).reshape(n_docs, n_fields)
-    field_avg = field_len.mean(axis=0) if n_docs else np.zeros(n_fields)
+    total = int(offsets[-1]) if n_docs >= 0 else 0
+    if field_of is None:
+        all_fields = np.zeros(total, dtype=np.int8) if fields is None else np.asarray(fields)
+        field_of = lambda start, stop, _keys: all_fields[start:stop].astype(np.int64)  # noqa: E731
+    chunks = _doc_chunks(offsets, chunk_postings)
 
-    order = np.lexsort((docs, keys))
-    keys_sorted, docs_sorted = keys[order], docs[order]
-    tf = counts[order].astype(np.float32)
-    doc_len = field_len[docs_sorted, fields[order]].astype(np.float32)
-    avg = field_avg[fields[order]].astype(np.float32)
-    del order
-    new_term = np.ones(len(keys_sorted), dtype=bool)
-    new_term[1:] = keys_sorted[1:] != keys_sorted[:-1]
-    term_starts = np.flatnonzero(new_term)
-    doc_freq = np.diff(np.append(term_starts, len(keys_sorted)))
-    weights = term_saturation(tf, doc_len, avg, k1, b)
-    weights *= np.repeat(idf(doc_freq.astype(np.float64), n_docs).astype(np.float32), doc_freq)
-    del tf, doc_len, avg
+    # Pass 1: field lengths per passage, each chunk's vocabulary, and term ids of every posting.
+    n_fields = 1
+    field_len_parts, vocab_parts, inverse_parts = [], [], []
+    for first_doc, last_doc in chunks:
+        start, stop = int(offsets[first_doc]), int(offsets[last_doc])
+        chunk_keys = np.asarray(keys[start:stop], dtype=np.int64)
+        chunk_fields = field_of(start, stop, chunk_keys)
+        n_fields = max(n_fields, int(chunk_fields.max()) + 1 if len(chunk_fields) else 1)
+        docs = np.repeat(np.arange(last_doc - first_doc, dtype=np.int64), np.diff(offsets[first_doc:last_doc + 1]))
+        field_len_parts.append((docs, chunk_fields, np.asarray(counts[start:stop])))
+        vocab, inverse = np.unique(chunk_keys, return_inverse=True)
+        vocab_parts.append(vocab)
+        inverse_parts.append(inverse.astype(np.int32))
+        del chunk_keys
+    field_len = np.zeros((n_docs, n_fields))
+    for (first_doc, last_doc), (docs, chunk_fields, chunk_counts) in zip(chunks, field_len_parts):
+        field_len[first_doc:last_doc] = np.bincount(docs * n_fields + chunk_fields, weights=chunk_counts,
+                                                    minlength=(last_doc - first_doc) * n_fields
+                                                    ).reshape(-1, n_fields)
+    del field_len_parts
+    field_avg = field_len.mean(axis=0) if n_docs else np.zeros(n_fields)
+    term_keys = np.unique(np.concatenate(vocab_parts)) if vocab_parts else np.zeros(0, dtype=np.int64)
+    term_ids = np.empty(total, dtype=np.int32)
+    doc_freq = np.zeros(len(term_keys), dtype=np.int64)
+    for (first_doc, last_doc), vocab, inverse in zip(chunks, vocab_parts, inverse_parts):
+        start, stop = int(offsets[first_doc]), int(offsets[last_doc])
+        ids = np.searchsorted(term_keys, vocab).astype(np.int32)[inverse]
+        term_ids[start:stop] = ids
+        doc_freq += np.bincount(ids, minlength=len(term_keys))
+    del vocab_parts, inverse_parts
+    indptr = np.zeros(len(term_keys) + 1, dtype=np.int64)
+    np.cumsum(doc_freq, out=indptr[1:])
+    term_idf = idf(doc_freq.astype(np.float64), n_docs).astype(np.float32)
+
+    # Pass 2: each posting's weight, placed in its term's list in passage order (a counting sort).
+    doc_ids = np.empty(total, dtype=np.int32)
+    weights = np.empty(total, dtype=np.float32)
+    fill = indptr[:-1].copy()
+    for first_doc, last_doc in chunks:
+        start, stop = int(offsets[first_doc]), int(offsets[last_doc])
+        ids = term_ids[start:stop]
+        docs = np.repeat(np.arange(first_doc, last_doc, dtype=np.int32), np.diff(offsets[first_doc:last_doc + 1]))
+        chunk_fields = field_of(start, stop, np.asarray(keys[start:stop], dtype=np.int64))
+        tf = np.asarray(counts[start:stop]).astype(np.float32)
+        doc_len = field_len[docs, chunk_fields].astype(np.float32)
+        avg = field_avg[chunk_fields].astype(np.float32)
+        chunk_weights = term_saturation(tf, doc_len, avg, k1, b)
+        chunk_weights *= term_idf[ids]
+        order = np.argsort(ids, kind="stable")
+        sorted_ids = ids[order]
+        new_term = np.ones(len(sorted_ids), dtype=bool)
+        new_term[1:] = sorted_ids[1:] != sorted_ids[:-1]
+        group_start = np.flatnonzero(new_term)
+        rank = np.arange(len(sorted_ids)) - np.repeat(group_start, np.diff(np.append(group_start, len(sorted_ids))))
+        positions = fill[sorted_ids] + rank
+        doc_ids[positions] = docs[order]
+        weights[positions] = chunk_weights[order]
+        fill += np.bincount(ids, minlength=len(term_keys))
+    del term_ids
 
     # Within each term, best postings first, so a query can stop after the head of a long list.
-    term_of_posting = np.repeat(np.arange(len(term_starts)), doc_freq)
-    order = np.lexsort((-weights, term_of_posting))
-    return SparseIndex(
-        term_keys=keys_sorted[term_starts].astype(np.int64),
-        indptr=np.append(term_starts, len(keys_sorted)).astype(np.int64),
-        doc_ids=docs_sorted[order].astype(np.int32),
-        weights=weights[order].astype(np.float32),
-        n_docs=n_docs,
-    )
+    for first_term, last_term in _doc_chunks(indptr, chunk_postings):
+        start, stop = int(indptr[first_term]), int(indptr[last_term])
+        term_of_posting = np.repeat(np.arange(last_term - first_term), doc_freq[first_term:last_term])
+        order = np.lexsort((-weights[start:stop], term_of_posting))
+        doc_ids[start:stop] = doc_ids[start:stop][order]
+        weights[start:stop] = weights[start:stop][order]
+    return SparseIndex(term_keys=term_keys.astype(np.int64), indptr=indptr, doc_ids=doc_ids, weights=weights,
+                       n_docs=n_docs)
+
+
+def _doc_chunks(offsets: np.ndarray, chunk: int) -> list[tuple[int, int]]:
+    """Split rows into runs of about `chunk` values (a single larger row is a run of its own)."""
+    n = len(offsets) - 1
+    bounds = [0]
+    while bounds[-1] < n:
+        start = bounds[-1]
+        stop = int(np.searchsorted(offsets, offsets[start] + chunk, side="right")) - 1
+        bounds.append(min(n, max(stop, start + 1)))
+    return list(zip(bounds, bounds[1:]))
 
 
 def count_terms(docs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

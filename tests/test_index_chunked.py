@@ -1,0 +1,51 @@
+"""The index built a chunk at a time equals the one built in one go, and reused articles come back byte for byte."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.index.bm25 import K1, B, SparseIndex, build_sparse_index, count_terms, idf, term_saturation
+
+
+def one_shot(keys, counts, offsets, fields):
+    """The original all-in-memory build, kept as the reference."""
+    n_docs = len(offsets) - 1
+    docs = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(offsets))
+    fields = fields.astype(np.int64)
+    n_fields = int(fields.max()) + 1
+    field_len = np.bincount(docs.astype(np.int64) * n_fields + fields, weights=counts,
+                            minlength=n_docs * n_fields).reshape(n_docs, n_fields)
+    field_avg = field_len.mean(axis=0)
+    order = np.lexsort((docs, keys))
+    keys_sorted, docs_sorted = keys[order], docs[order]
+    tf = counts[order].astype(np.float32)
+    doc_len = field_len[docs_sorted, fields[order]].astype(np.float32)
+    avg = field_avg[fields[order]].astype(np.float32)
+    new_term = np.ones(len(keys_sorted), dtype=bool)
+    new_term[1:] = keys_sorted[1:] != keys_sorted[:-1]
+    term_starts = np.flatnonzero(new_term)
+    doc_freq = np.diff(np.append(term_starts, len(keys_sorted)))
+    weights = term_saturation(tf, doc_len, avg, K1, B)
+    weights *= np.repeat(idf(doc_freq.astype(np.float64), n_docs).astype(np.float32), doc_freq)
+    term_of_posting = np.repeat(np.arange(len(term_starts)), doc_freq)
+    order = np.lexsort((-weights, term_of_posting))
+    return SparseIndex(keys_sorted[term_starts], np.append(term_starts, len(keys_sorted)).astype(np.int64),
+                       docs_sorted[order].astype(np.int32), weights[order].astype(np.float32), n_docs)
+
+
+def test_chunked_postings_equal_the_one_shot_build():
+    rng = np.random.default_rng(3)
+    # Some empty passages, one long one, and a term in nearly every passage.
+    docs = [np.append(rng.integers(1, 300, size=rng.integers(0, 40)), 5).astype(np.int64) for _ in range(400)]
+    docs[17] = rng.integers(1, 300, size=500).astype(np.int64)
+    keys, counts, offsets = count_terms(docs)
+    fields = (keys >= 150).astype(np.int8)
+    expected = one_shot(keys, counts, offsets, fields)
+    for chunk in (1, 7, 100, 10_000_000):
+        got = build_sparse_index(keys, counts, offsets, fields=fields, chunk_postings=chunk)
+        for name in ("term_keys", "indptr", "doc_ids", "weights"):
+            assert np.array_equal(getattr(got, name), getattr(expected, name)), (chunk, name)
+            assert getattr(got, name).dtype == getattr(expected, name).dtype
+        got = build_sparse_index(keys, counts, offsets, field_of=lambda a, b, k: (k >= 150).astype(np.int64),
+                                 chunk_postings=chunk)
+        assert np.array_equal(got.weights, expected.weights) and np.array_equal(got.doc_ids, expected.doc_ids)
