@@ -49,3 +49,48 @@ def test_chunked_postings_equal_the_one_shot_build():
         got = build_sparse_index(keys, counts, offsets, field_of=lambda a, b, k: (k >= 150).astype(np.int64),
                                  chunk_postings=chunk)
         assert np.array_equal(got.weights, expected.weights) and np.array_equal(got.doc_ids, expected.doc_ids)
+
+
+def test_reused_articles_give_the_same_arrays_as_a_fresh_build(tmp_path):
+    import shutil
+
+    from bot.index.store import current_build_dir
+    from bot.knowledge.builder import build_knowledge_base
+    from tests.support.knowledge import config_for, make_knowledge
+
+    files = {f"k{i:02d}.txt": f"第{i}篇\n\n第{i}篇文章讲的是城市的第{i}个变化。它有两句话。" for i in range(12)}
+    knowledge = make_knowledge(tmp_path, files=files)
+    config = config_for(knowledge)
+    build_knowledge_base(config)
+    # Change one in the middle, remove one, add one and rename one: runs of reuse around them.
+    (knowledge / "articles" / "k05.txt").write_text("第五篇\n\n内容改了。又加了一句。", encoding="utf-8")
+    (knowledge / "articles" / "k07.txt").unlink()
+    (knowledge / "articles" / "k20.txt").write_text("新的一篇\n\n新的内容。", encoding="utf-8")
+    (knowledge / "articles" / "k09.txt").rename(knowledge / "articles" / "k30.txt")
+    report = build_knowledge_base(config)
+    assert report.analysed == 2
+    incremental = current_build_dir(config.index_path).resolve()
+    kept = tmp_path / "incremental"
+    shutil.copytree(incremental, kept)
+    shutil.rmtree(config.index_path)
+    fresh_report = build_knowledge_base(config)
+    fresh = current_build_dir(config.index_path).resolve()
+    assert fresh_report.passages == report.passages and fresh_report.text_bytes == report.text_bytes
+    names = sorted(p.name for p in fresh.iterdir() if p.name != "manifest.json")
+    assert names == sorted(p.name for p in kept.iterdir() if p.name != "manifest.json")
+    for name in names:
+        assert (fresh / name).read_bytes() == (kept / name).read_bytes(), name
+
+
+def test_cached_sentence_terms_equal_fresh_analysis():
+    from bot.text.analysis import ArticleAnalyzer
+
+    articles = [("长江大桥", [(None, "长江大桥很长。南京的桥很多。")]),
+                ("南京", [("概况", "南京的桥很多。长江大桥很长。")]),
+                ("长江大桥", [(None, "南京的桥很多。长江大桥很长。")])]
+    shared = ArticleAnalyzer([], 300)
+    for title, passages in articles:
+        cached, fresh = shared.analyse(title, passages), ArticleAnalyzer([], 300).analyse(title, passages)
+        for a, b in zip(cached.sentence_terms + cached.passage_terms + cached.passage_counts,
+                        fresh.sentence_terms + fresh.passage_terms + fresh.passage_counts):
+            assert np.array_equal(a, b)

@@ -31,6 +31,14 @@ class StringTable:
         self._blob = blob
         self._offsets = offsets
 
+    @property
+    def blob(self) -> np.ndarray:
+        return self._blob
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return self._offsets
+
     def __len__(self) -> int:
         return len(self._offsets) - 1
 

@@ -48,6 +48,10 @@ class IndexWriter:
         np.save(path, np.ascontiguousarray(values), allow_pickle=False)
         self._files[path.name] = path.stat().st_size
 
+    def column(self, name: str, dtype: type, row_shape: tuple[int, ...] = ()) -> "Column":
+        """An array written a piece at a time; close() makes it a .npy file like array() does."""
+        return Column(self, self.tmp_dir / f"{name}.npy", np.dtype(dtype), row_shape)
+
     def strings(self, name: str, strings: Sequence[str]) -> None:
         blob, offsets = pack_strings(strings)
         self.array(f"{name}.blob", blob)
@@ -80,6 +84,43 @@ class IndexWriter:
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+
+class Column:
+    """Appends to a .npy file whose header, written last, gives the final length.
+
+    The header is padded to a fixed size, so the data can be written before its length is known.
+    """
+
+    HEADER_BYTES = 128
+
+    def __init__(self, writer: IndexWriter, path: Path, dtype: np.dtype, row_shape: tuple[int, ...]) -> None:
+        self.writer, self.path, self.dtype, self.row_shape = writer, path, dtype, row_shape
+        self.rows = 0
+        self._handle = open(path, "wb")
+        self._handle.write(b"\0" * self.HEADER_BYTES)
+
+    def append(self, values: np.ndarray) -> None:
+        values = np.ascontiguousarray(values, dtype=self.dtype)
+        self._handle.write(memoryview(values.reshape(-1)).cast("B"))
+        self.rows += len(values)
+
+    def close(self) -> None:
+        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False,
+                  "shape": (self.rows, *self.row_shape)}
+        text = repr(header).encode("latin1")
+        body = self.HEADER_BYTES - 10
+        self._handle.seek(0)
+        self._handle.write(b"\x93NUMPY\x01\x00" + body.to_bytes(2, "little") + text.ljust(body - 1) + b"\n")
+        self._handle.close()
+        self.writer._files[self.path.name] = self.path.stat().st_size
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Rows already written (flushed first), read into memory."""
+        self._handle.flush()
+        row_bytes = self.dtype.itemsize * int(np.prod(self.row_shape, dtype=np.int64))
+        return np.fromfile(self.path, dtype=self.dtype, count=(stop - start) * int(np.prod(self.row_shape, dtype=np.int64)),
+                           offset=self.HEADER_BYTES + start * row_bytes).reshape(-1, *self.row_shape)
 
 
 def remove_stale_builds(root: Path) -> None:

@@ -21,10 +21,10 @@ import numpy as np
 
 from bot.config import Config, PassageSettings
 from bot.errors import BuildFailed, IndexInvalid, IndexMissing, QabotError
-from bot.index.arrays import pack_ragged
 from bot.index.bm25 import build_sparse_index
 from bot.index.knowledge_base import ArticleRecord, KnowledgeBase
 from bot.index.store import FORMAT_VERSION, IndexWriter, build_lock
+from bot.knowledge.assemble import IndexStream
 from bot.knowledge.files import Skipped, SourceFile, find_article_files, read_article_file
 from bot.knowledge.formats import ParseError, parse_article
 from bot.knowledge.passages import split_article
@@ -108,8 +108,9 @@ def _build_locked(config: Config, progress, workers: int | None) -> BuildReport:
     paths, problems = find_article_files(config.articles_path, config.knowledge_dir)
     report.skipped.extend(problems)
 
-    reused: dict[str, AnalysedArticle] = {}
-    to_analyse: list[SourceFile] = []
+    # key -> the previous build's article number (unchanged) or the file to analyse
+    plan: dict[str, int | SourceFile] = {}
+    digests: dict[str, str] = {}
     seen_digests: dict[str, str] = {}
     max_bytes = int(config.knowledge.max_file_mb * 1e6)
     for path in paths:
@@ -121,40 +122,67 @@ def _build_locked(config: Config, progress, workers: int | None) -> BuildReport:
             report.skipped.append(Skipped(source.key, f"duplicate of {seen_digests[source.digest]}"))
             continue
         seen_digests[source.digest] = source.key
-        cached = previous.get(source.digest) if previous else None
-        if cached is not None:
-            reused[source.key] = _rekeyed(cached, source.key)
-        else:
-            to_analyse.append(source)
+        cached = previous.number.get(source.digest) if previous and previous.by_digest else None
+        plan[source.key] = cached if cached is not None else source
+        digests[source.key] = source.digest
 
-    analysed = _analyse_all(config, to_analyse, progress, workers)
-    by_key: dict[str, AnalysedArticle] = dict(reused)
-    for source, result in zip(to_analyse, analysed):
-        if isinstance(result, Skipped):
-            report.skipped.append(result)
-        else:
-            by_key[source.key] = result
+    keys = sorted(plan)
+    to_analyse = [plan[key] for key in keys if isinstance(plan[key], SourceFile)]
     report.analysed = len(to_analyse)
+    analysed = _analyse_all(config, to_analyse, progress, workers)
+    writer = IndexWriter(config.index_path)
+    try:
+        stream = IndexStream(writer)
+        written: list[str] = []
+        for key in keys:
+            item = plan[key]
+            if isinstance(item, SourceFile):
+                result = next(analysed)
+                if isinstance(result, Skipped):
+                    report.skipped.append(result)
+                    continue
+                stream.add(result)
+            elif previous.kb.articles[item].key == key:
+                stream.reuse(previous.kb, item)
+            else:
+                stream.add(_rekeyed(previous.get(digests[key]), key))
+            written.append(key)
+        if not written:
+            raise BuildFailed("no usable article found in " + str(config.articles_path) + _skip_hint(report.skipped))
+        records = stream.finish()
+        _write_sparse(writer)
+        report.index_dir = writer.commit({"pipeline": fingerprint, "articles": len(records),
+                                          "passages": stream.passages})
+    except BaseException:
+        writer.abort()
+        raise
 
-    if not by_key:
-        raise BuildFailed("no usable article found in " + str(config.articles_path) + _skip_hint(report.skipped))
-
-    old_keys = set(previous.keys_by_digest.values()) if previous else set()
     old_digest_of = {k: d for d, k in previous.keys_by_digest.items()} if previous else {}
-    for key, item in by_key.items():
-        if key not in old_keys:
+    for key in written:
+        if key not in old_digest_of:
             report.added.append(key)
-        elif old_digest_of.get(key) != item.record["digest"]:
+        elif old_digest_of[key] != digests[key]:
             report.changed.append(key)
-    report.removed = sorted(old_keys - set(by_key))
+    report.removed = sorted(set(old_digest_of) - set(written))
     report.skipped.sort(key=lambda s: s.key)
-
-    ordered = [by_key[key] for key in sorted(by_key)]
-    report.index_dir = _write_index(config, ordered, fingerprint)
-    report.articles = len(ordered)
-    report.passages = sum(len(a.texts) for a in ordered)
-    report.text_bytes = sum(a.text_bytes for a in ordered)
+    report.articles = len(records)
+    report.passages = stream.passages
+    report.text_bytes = stream.ends["passages.text.offsets"]
     return report
+
+
+def _write_sparse(writer: IndexWriter) -> None:
+    """The BM25 postings, from the passage terms just written, a chunk at a time."""
+    def load(name: str) -> np.ndarray:
+        return np.load(writer.tmp_dir / f"{name}.npy", mmap_mode="r").view(np.ndarray)
+
+    keys, offsets = load("passages.terms.values"), np.array(load("passages.terms.offsets"))
+    sparse = build_sparse_index(keys, load("passages.counts"), offsets,
+                                field_of=lambda start, stop, chunk: (chunk >= WORD_FLAG).astype(np.int64))
+    writer.array("bm25.terms", sparse.term_keys)
+    writer.array("bm25.indptr", sparse.indptr)
+    writer.array("bm25.doc_ids", sparse.doc_ids)
+    writer.array("bm25.weights", sparse.weights)
 
 
 def _skip_hint(skipped: list[Skipped]) -> str:
@@ -243,22 +271,24 @@ def _analyse_in_worker(args: tuple[SourceFile, PassageSettings]) -> AnalysedArti
     return analyse_source(source, _worker_analyzer, settings)
 
 
-def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: int | None) -> list:
+def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: int | None) -> Iterator:
+    """Analyses in the order of `sources`, yielded as they come, so that they can be written and let go."""
     if not sources:
-        return []
+        return
     user_words = load_user_words(config.userdict_path)
     settings = config.passages
     workers = workers if workers is not None else (os.cpu_count() or 1)
     wrap = progress or (lambda items, total: items)
     if workers <= 1 or len(sources) < PARALLEL_THRESHOLD:
         analyzer = ArticleAnalyzer(user_words, settings.max_chars)
-        return list(wrap((analyse_source(s, analyzer, settings) for s in sources), len(sources)))
+        yield from wrap((analyse_source(s, analyzer, settings) for s in sources), len(sources))
+        return
     # spawn, not fork: a reload runs inside the bot's threads, and forking a threaded process can deadlock.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(user_words, settings.max_chars)) as pool:
         jobs = ((s, settings) for s in sources)
-        return list(wrap(pool.map(_analyse_in_worker, jobs, chunksize=32), len(sources)))
+        yield from wrap(pool.map(_analyse_in_worker, jobs, chunksize=32), len(sources))
 
 
 def analyse_source(source: SourceFile, analyzer: ArticleAnalyzer, settings: PassageSettings) -> AnalysedArticle | Skipped:
@@ -285,52 +315,6 @@ def analyse_source(source: SourceFile, analyzer: ArticleAnalyzer, settings: Pass
         analysis=analysis,
         text_bytes=sum(len(t.encode("utf-8")) for t in texts),
     )
-
-
-def _write_index(config: Config, articles: list[AnalysedArticle], fingerprint: str) -> Path:
-    writer = IndexWriter(config.index_path)
-    try:
-        records, texts, headings, ids, owners = [], [], [], [], []
-        passage_terms, passage_counts, spans, flags, sentence_terms, title_terms = [], [], [], [], [], []
-        for number, item in enumerate(articles):
-            records.append({**item.record, "first_passage": len(texts), "passage_count": len(item.texts)})
-            texts.extend(item.texts)
-            headings.extend(item.headings)
-            ids.extend(item.passage_ids)
-            owners.extend([number] * len(item.texts))
-            analysis = item.analysis
-            passage_terms.extend(analysis.passage_terms)
-            passage_counts.extend(analysis.passage_counts)
-            spans.extend(analysis.sentence_spans)
-            flags.extend(analysis.sentence_flags)
-            sentence_terms.extend(analysis.sentence_terms)
-            title_terms.append(analysis.title_terms)
-        writer.json("articles", records)
-        writer.strings("passages.text", texts)
-        writer.strings("passages.heading", headings)
-        writer.array("passages.id", np.array(ids, dtype="S16"))
-        writer.array("passages.article", np.array(owners, dtype=np.int32))
-        keys, offsets = pack_ragged(passage_terms, np.int64)
-        counts = np.concatenate(passage_counts).astype(np.uint16)
-        writer.array("passages.terms.values", keys)
-        writer.array("passages.terms.offsets", offsets)
-        writer.array("passages.counts", counts)
-        sentences_per_passage = np.array([len(s) for s in spans], dtype=np.int64)
-        writer.array("passages.sentences", np.concatenate([[0], np.cumsum(sentences_per_passage)]).astype(np.int64))
-        writer.array("sentences.span", np.concatenate(spans).astype(np.int32).reshape(-1, 2))
-        writer.array("sentences.flags", np.concatenate(flags).astype(np.uint8))
-        writer.array("sentences.passage", np.repeat(np.arange(len(spans), dtype=np.int32), sentences_per_passage))
-        writer.ragged("sentences.terms", sentence_terms, np.int64)
-        writer.ragged("articles.title_terms", title_terms, np.int64)
-        sparse = build_sparse_index(keys, counts, offsets, fields=(keys >= WORD_FLAG).astype(np.int8))
-        writer.array("bm25.terms", sparse.term_keys)
-        writer.array("bm25.indptr", sparse.indptr)
-        writer.array("bm25.doc_ids", sparse.doc_ids)
-        writer.array("bm25.weights", sparse.weights)
-        return writer.commit({"pipeline": fingerprint, "articles": len(records), "passages": len(texts)})
-    except BaseException:
-        writer.abort()
-        raise
 
 
 def iter_progress(items: Iterable, total: int, enabled: bool) -> Iterator:
