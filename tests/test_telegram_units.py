@@ -22,7 +22,7 @@ from bot.telegram.callbacks import (
     encode,
     without_more,
 )
-from bot.telegram.limits import FloodLimiter, SlidingWindow, TokenBucket
+from bot.telegram.limits import AllOf, FloodLimiter, SlidingWindow, TokenBucket
 from bot.telegram.logging_filter import REDACTED, RedactingFilter, install_redaction
 from bot.telegram.messages import MAX_TEXT, esc, html_to_plain, split_html, visible_length
 from tests.support.telegram_server import parse_telegram_html
@@ -190,13 +190,36 @@ def test_flood_limiter_retries_after_429_and_gives_up_after_max_retries() -> Non
     assert len(calls) == 2
 
 
-def test_private_chats_get_bursts_then_one_a_second_and_groups_a_window() -> None:
-    limiter = FloodLimiter(group_per_minute=20, private_per_second=1.0, private_burst=3)
+def test_every_chat_gets_bursts_then_one_a_second_and_groups_a_window_too() -> None:
+    limiter = FloodLimiter(group_per_minute=20, chat_per_second=1.0, chat_burst=3)
     private = limiter._window(42)
     group = limiter._window(-100)
     assert isinstance(private, TokenBucket) and private.burst == 3 and 0.85 <= private.rate < 1.0
-    assert isinstance(group, SlidingWindow) and group.limit == 20 and 60.0 < group.period <= 66.0
-    assert isinstance(limiter._window("@channel"), SlidingWindow)
+    assert isinstance(group, AllOf)
+    bucket, window = group.parts
+    assert isinstance(bucket, TokenBucket) and bucket.burst == 3 and 0.85 <= bucket.rate < 1.0
+    assert isinstance(window, SlidingWindow) and window.limit == 20 and 60.0 < window.period <= 66.0
+    assert isinstance(limiter._window("@channel"), AllOf)
+
+
+def test_a_group_gets_a_short_burst_then_one_a_second_within_its_minute() -> None:
+    clock = [0.0]
+
+    async def run() -> list[float]:
+        group = AllOf(TokenBucket(1.0, 3, clock=lambda: clock[0]), SlidingWindow(5, 60.0, clock=lambda: clock[0]),
+                      clock=lambda: clock[0])
+        stamps = []
+        for _ in range(7):
+            while (wait := group.wait_time(clock[0])) > 0:
+                clock[0] += wait
+            group.take(clock[0])
+            stamps.append(clock[0])
+        return stamps
+
+    stamps = asyncio.run(run())
+    assert stamps[:3] == [0.0, 0.0, 0.0]  # the burst
+    assert stamps[3:5] == pytest.approx([1.0, 2.0])  # then one a second
+    assert stamps[5] == pytest.approx(60.0) and stamps[6] == pytest.approx(60.0)  # five a minute
 
 
 def test_token_bucket_allows_a_burst_then_the_rate() -> None:

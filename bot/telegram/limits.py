@@ -1,8 +1,8 @@
-"""Staying inside Telegram's flood limits: ~30 messages/s overall, 20/min per group, ~1/s per private chat.
+"""Staying inside Telegram's flood limits: ~30 messages/s overall, 20/min per group, ~1/s per chat.
 
 PTB's AIORateLimiter uses leaky buckets (a group may get 20 at once and then one every 3 s, which
-is more than 20 in a minute) and knows nothing of private chats, so this limiter counts a sliding
-window per group and overall, keeps a token bucket per private chat, and retries after a 429 as
+is more than 20 in a minute) and knows nothing of private chats, so this limiter keeps a token
+bucket per chat, counts a sliding window per group and overall, and retries after a 429 as
 Telegram asks.
 """
 
@@ -39,16 +39,21 @@ class _Limit:
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    def _wait_needed(self, now: float) -> float:
-        """Seconds to wait before one more request may go; 0 takes the slot."""
+    def wait_time(self, now: float) -> float:
+        """Seconds to wait before one more request may go; 0 if it may go now."""
+        raise NotImplementedError
+
+    def take(self, now: float) -> None:
+        """Count one request that goes now."""
         raise NotImplementedError
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
                 now = self._clock()
-                wait = self._paused_until - now if now < self._paused_until else self._wait_needed(now)
+                wait = self._paused_until - now if now < self._paused_until else self.wait_time(now)
                 if wait <= 0:
+                    self.take(now)
                     return
                 await asyncio.sleep(wait)
 
@@ -66,13 +71,13 @@ class SlidingWindow(_Limit):
         self.period = period
         self._times: deque[float] = deque()
 
-    def _wait_needed(self, now: float) -> float:
+    def wait_time(self, now: float) -> float:
         while self._times and self._times[0] <= now - self.period:
             self._times.popleft()
-        if len(self._times) < self.limit:
-            self._times.append(now)
-            return 0.0
-        return self._times[0] + self.period - now
+        return 0.0 if len(self._times) < self.limit else self._times[0] + self.period - now
+
+    def take(self, now: float) -> None:
+        self._times.append(now)
 
     @property
     def idle(self) -> bool:
@@ -82,7 +87,7 @@ class SlidingWindow(_Limit):
 
 
 class TokenBucket(_Limit):
-    """`rate` requests a second on average, with bursts of up to `burst` (Telegram's ~1/s per private chat)."""
+    """`rate` requests a second on average, with bursts of up to `burst` (Telegram's ~1/s per chat)."""
 
     def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(clock)
@@ -91,13 +96,13 @@ class TokenBucket(_Limit):
         self._tokens = float(burst)
         self._stamp = clock()
 
-    def _wait_needed(self, now: float) -> float:
+    def wait_time(self, now: float) -> float:
         self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
         self._stamp = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return 0.0
-        return (1.0 - self._tokens) / self.rate
+        return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self.rate
+
+    def take(self, now: float) -> None:
+        self._tokens -= 1.0
 
     @property
     def idle(self) -> bool:
@@ -106,15 +111,34 @@ class TokenBucket(_Limit):
         return full and not self._lock.locked() and self._paused_until <= now
 
 
+class AllOf(_Limit):
+    """A request goes when every part allows it (a group: ~1 a second and 20 a minute)."""
+
+    def __init__(self, *parts: _Limit, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(clock)
+        self.parts = parts
+
+    def wait_time(self, now: float) -> float:
+        return max(part.wait_time(now) for part in self.parts)
+
+    def take(self, now: float) -> None:
+        for part in self.parts:
+            part.take(now)
+
+    @property
+    def idle(self) -> bool:
+        return not self._lock.locked() and self._paused_until <= self._clock() and all(p.idle for p in self.parts)
+
+
 class FloodLimiter(BaseRateLimiter[int]):
     """Per-chat and overall sliding windows around every request that sends to a chat; retries 429s."""
 
     def __init__(self, overall_per_second: int = 30, group_per_minute: int = 20,
-                 private_per_second: float = 1.0, private_burst: int = 3, max_retries: int = 3) -> None:
+                 chat_per_second: float = 1.0, chat_burst: int = 3, max_retries: int = 3) -> None:
         self.overall = SlidingWindow(overall_per_second, 1.0 * MARGIN)
         self.group_per_minute = group_per_minute
-        self.private_per_second = private_per_second
-        self.private_burst = private_burst
+        self.chat_per_second = chat_per_second
+        self.chat_burst = chat_burst
         self.max_retries = max_retries
         self._chats: dict[int | str, _Limit] = {}
 
@@ -131,8 +155,10 @@ class FloodLimiter(BaseRateLimiter[int]):
                 for key in [k for k, w in self._chats.items() if w.idle]:
                     del self._chats[key]
             is_group = isinstance(chat, str) or chat < 0
-            window = (SlidingWindow(self.group_per_minute, 60.0 * MARGIN) if is_group
-                      else TokenBucket(self.private_per_second / MARGIN, self.private_burst))
+            # Telegram's ~1 a second holds in every chat; groups have 20 a minute on top.
+            window = TokenBucket(self.chat_per_second / MARGIN, self.chat_burst)
+            if is_group:
+                window = AllOf(window, SlidingWindow(self.group_per_minute, 60.0 * MARGIN))
             self._chats[chat] = window
         return window
 
