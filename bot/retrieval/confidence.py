@@ -11,7 +11,6 @@ questions the base does cover. No DRCD data was used for fitting.
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 
@@ -19,9 +18,8 @@ from bot.index.arrays import gather_rows
 from bot.index.bm25 import K1, idf
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.query import Query
-from bot.retrieval.rerank import Ranking
-from bot.text.normalize import normalize
-from bot.text.terms import BIGRAM_FLAG, QUESTION_CHARS, QUESTION_WORDS, is_term_char
+from bot.retrieval.rerank import Ranking, title_named
+from bot.text.terms import BIGRAM_FLAG
 
 # idf from a base smaller than the one the weights were fitted on (about 2,500 passages) is too flat
 # to weigh terms against each other; below that size, terms are weighed as in a base of that size.
@@ -32,11 +30,6 @@ WEIGHTS = (-5.155, 2.894, 2.795, 3.106, 4.228)
 DEFAULT_THRESHOLD = 0.268
 RAREST_TERMS = 5
 
-_PARENTHESES = re.compile(r"[(（][^)）]*[)）]")
-_QUESTION_WORD = re.compile(
-    "|".join(map(re.escape, sorted((w for w in QUESTION_WORDS if len(w) >= 2), key=len, reverse=True)))
-    + "|[" + "".join(sorted(QUESTION_CHARS)) + "]"
-)
 
 
 def article_terms(kb: KnowledgeBase, article: int) -> np.ndarray:
@@ -62,8 +55,7 @@ def confidence_features(kb: KnowledgeBase, query: Query, ranking: Ranking, artic
     rare = rare[np.argsort(-question_idf[rare], kind="stable")][:RAREST_TERMS]
     rare_total = question_idf[rare].sum()
     rare_coverage = float((question_idf[rare] * present[rare]).sum() / rare_total) if rare_total > 0 else 0.0
-    title = content_segments(_PARENTHESES.sub("", normalize(kb.articles[article].title)))
-    title_in_question = substring_cover(title, query.normalized)
+    title_in_question = title_named(kb.articles[article].title, query.normalized)
     in_article = np.isin(query.keys, terms)
     weights = idf(query.doc_freq.astype(np.float64), n_docs) * query.kinds
     weight_sum = float((question_idf * query.question_kinds).sum())
@@ -75,27 +67,3 @@ def confidence(kb: KnowledgeBase, query: Query, ranking: Ranking, article: int) 
     features = confidence_features(kb, query, ranking, article)
     z = WEIGHTS[0] + float(features @ np.array(WEIGHTS[1:], np.float32))
     return 1.0 / (1.0 + math.exp(-z))
-
-
-def content_segments(text: str) -> list[str]:
-    """Runs of term characters, question words cut out."""
-    text = _QUESTION_WORD.sub(" ", text)
-    return "".join(c if is_term_char(c) else " " for c in text).split()
-
-
-def substring_cover(segments: list[str], text: str, min_len: int = 2) -> float:
-    """Share of the segments' characters covered, greedily left to right, by substrings of text of min_len or more."""
-    total = covered = 0
-    for segment in segments:
-        total += len(segment)
-        k = 0
-        while k < len(segment):
-            m = 0
-            while k + m < len(segment) and segment[k : k + m + 1] in text:
-                m += 1
-            if m >= min_len:
-                covered += m
-                k += m
-            else:
-                k += 1
-    return covered / total if total else 0.0

@@ -18,6 +18,10 @@ from bot.index.arrays import gather_rows
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.query import Query
 from bot.text.analysis import FIRST_SENTENCE, HAS_DATE, HAS_NUMBER
+from bot.text.match import content_segments, substring_cover
+from bot.text.normalize import normalize
+
+_PARENTHESES = re.compile(r"[(（][^)）]*[)）]")
 
 CANDIDATES = 30  # passages kept from stage one
 NEIGHBOUR_CREDIT = 0.5  # a question term found only in the next or previous sentence counts this much
@@ -25,6 +29,8 @@ DISTINCTNESS_MIX = 0.5  # how much within-article rarity re-weights a term for c
 TITLE_TERM_WEIGHT = 0.3  # title terms pick the article, not the sentence
 ARTICLE_WEIGHT = 2.0  # article evidence against sentence evidence
 WINDOW_COVERAGE_WEIGHT = 0.5  # in article evidence: best window coverage next to the stage-one score
+ARTICLE_COVERAGE_WEIGHT = 0.5  # in article evidence: how much of the question the article's sentences hold together
+TITLE_MATCH_WEIGHT = 0.5  # in article evidence: how much of the article's title the question names
 TYPE_PRIOR = 0.08  # bonus for a sentence of the kind the question asks for
 
 _ASKS_NUMBER = re.compile(r"多少|几[个位种次岁名年月天人辆座部件条本届场倍所家]|多[大长高久远重深宽厚]|数量|人口|面积|长度|高度|票房|销量|金额|价格|比例|百分")
@@ -40,6 +46,11 @@ def question_type_flags(normalized_question: str) -> int:
     if _ASKS_DEFINITION.search(normalized_question):
         flags |= FIRST_SENTENCE
     return flags
+
+
+def title_named(title: str, normalized_question: str) -> float:
+    """How much of an article's title the question names: questions usually name their subject."""
+    return substring_cover(content_segments(_PARENTHESES.sub("", normalize(title))), normalized_question)
 
 
 def match_matrix(sorted_keys: np.ndarray, flat: np.ndarray, row_of: np.ndarray, n_rows: int) -> np.ndarray:
@@ -105,12 +116,16 @@ def rank_sentences(kb: KnowledgeBase, query: Query, passage_scores: np.ndarray) 
     window_coverage = (window * weights[None, :]).sum(1) / denominator
     best_coverage = np.zeros(len(unique_articles), np.float32)
     np.maximum.at(best_coverage, group, window_coverage.astype(np.float32))
-    article_evidence = article_score / best_stage_one + WINDOW_COVERAGE_WEIGHT * best_coverage
+    named = np.array([title_named(kb.articles[int(a)].title, query.normalized) for a in unique_articles], np.float32)
+    # How much of the question the article's candidate sentences hold between them.
+    holding = np.zeros((len(unique_articles), matches.shape[1]), np.float32)
+    np.add.at(holding, group, matches)
+    article_coverage = ((holding > 0) * weights[None, :]).sum(1) / denominator
+    article_evidence = (article_score / best_stage_one + WINDOW_COVERAGE_WEIGHT * best_coverage
+                        + TITLE_MATCH_WEIGHT * named + ARTICLE_COVERAGE_WEIGHT * article_coverage)
 
     # Sentence evidence: terms re-weighted by how few of the article's sentences hold them.
     sentences_in_article = np.bincount(group).astype(np.float32)
-    holding = np.zeros((len(unique_articles), matches.shape[1]), np.float32)
-    np.add.at(holding, group, matches)
     with np.errstate(divide="ignore", invalid="ignore"):
         distinct = np.where(holding > 0, np.log1p(sentences_in_article[:, None] / np.maximum(holding, 1))
                             / np.log1p(sentences_in_article[:, None]), 1.0)

@@ -15,6 +15,12 @@ from bot.text.normalize import normalize
 from bot.text.terms import QUESTION_BIGRAMS, QUESTION_CHARS, Segmenter, is_term_char
 
 
+# Stage one reads at most this many postings of each term, best first: in a large base a common
+# character or bigram is in most passages, and the tail of its list only adds a little to many
+# scores. Below ~20,000 passages nothing is cut.
+CANDIDATE_POSTINGS = 20_000
+
+
 class Retriever:
     """Answers questions from one knowledge base; thread-safe, holds no per-question state."""
 
@@ -31,7 +37,7 @@ class Retriever:
         query = parse_question(question, self.segmenter, self.kb.sparse, self.synonyms)
         if not len(query.keys):
             return Answer(question, False, ())
-        passage_scores = self.kb.sparse.score_keys(query.keys[query.original])
+        passage_scores = self.kb.sparse.score_keys(query.keys[query.original], max_postings=CANDIDATE_POSTINGS)
         ranking = rank_sentences(self.kb, query, passage_scores)
         if ranking is None:
             return Answer(question, False, ())

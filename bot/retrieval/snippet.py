@@ -54,7 +54,7 @@ class SnippetBuilder:
         used = self.length(chosen)
         self.fragment_floor = max(1e-6, FRAGMENT_SHARE * value[chosen])
         while True:
-            best, best_value = None, -1.0
+            best, best_key = None, None
             for sentence, v in value.items():
                 if sentence in chosen_set:
                     continue
@@ -63,8 +63,10 @@ class SnippetBuilder:
                 if not adjacent and (sentence in self.shown or v < self.fragment_floor):
                     continue
                 cost = self.length(sentence) + (0 if adjacent else len(ELLIPSIS))
-                if used + cost <= limit and v > best_value:
-                    best, best_value = sentence, v
+                # On equal value, what follows the answer beats what precedes it, and near beats far.
+                key = (v, sentence > chosen, -abs(sentence - chosen))
+                if used + cost <= limit and (best_key is None or key > best_key):
+                    best, best_key = sentence, key
             if best is None:
                 break
             adjacent = best - 1 in chosen_set or best + 1 in chosen_set

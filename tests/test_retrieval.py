@@ -1,0 +1,97 @@
+"""Retriever behaviour on small fixtures: normalisation, numerals, scripts, snippets, synonyms, honesty."""
+
+import pytest
+
+from bot.knowledge.builder import build_knowledge_base
+from bot.retrieval.query import numerals_as_digits
+from bot.service import QAService
+from bot.text.normalize import normalize
+from tests.support.knowledge import config_for, make_knowledge
+
+ARTICLES = {
+    "people/shangen.txt": "尚恩\n\n尚恩（1980年－），英国演员，出生于伦敦。他非常喜欢骑马，每年夏天都会去乡下的马场。"
+                          "尚恩毕业于皇家戏剧艺术学院。2005年，尚恩凭借电影《雨夜》获得新人奖。",
+    "people/zouyou.txt": "邹游\n\n邹游（），中国足球运动员，司职后卫。邹游出生于大连，少年时期进入大连足球学校。"
+                         "2010年，邹游加盟上海申花俱乐部。邹游在2012年入选国家队。",
+    "places/station.txt": "武藏浦和站\n\n武藏浦和站是一个位于埼玉县埼玉市南区的铁路车站，属于东日本旅客铁道。"
+                          "车站于1985年启用。每日平均乘客约九万人次。",
+    "numbers.md": "---\ntitle: 人才引进情况\nsource: 人事厅\ndate: 2023-01-02\n---\n"
+                  "全省近3年引进急需紧缺人才9778人。新发展党员26.98万名。全省共有3197名优秀个人受到表彰。",
+}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    root = tmp_path_factory.mktemp("retrieval")
+    knowledge = make_knowledge(root, with_sample=False, files=ARTICLES)
+    (knowledge / "synonyms.yaml").write_text("- [爱好, 喜欢, 喜爱]\n- [隶属, 属于]\n", encoding="utf-8")
+    config = config_for(knowledge)
+    build_knowledge_base(config)
+    return QAService.open(config)
+
+
+def test_normalisation_is_length_preserving():
+    for text in ["ＡＢＣ１２３，", "漢字與臺灣", "Ⅻ㎡ﬁ", "mixed 中文 TEXT", "\u200b零宽"]:
+        assert len(normalize(text)) == len(text)
+    assert normalize("ＡＢＣ１２３") == "abc123"
+    assert normalize("陸特和漢斯雷頓") == "陆特和汉斯雷顿"
+
+
+def test_chinese_numerals_as_digits():
+    assert numerals_as_digits("近三年引进了多少人才") == "近3年引进了多少人才"
+    assert numerals_as_digits("没有数字") is None
+
+
+def test_numerals_in_the_question_meet_digits_in_the_text(service):
+    answer = service.ask("近三年引进了多少急需紧缺人才？")
+    assert answer.answered and "9778" in answer.best.snippet
+    assert answer.best.passage.article.title == "人才引进情况"
+
+
+def test_traditional_question_meets_simplified_text(service):
+    answer = service.ask("武藏浦和站隸屬於什麼公司？")
+    assert answer.answered and "东日本旅客铁道" in answer.best.snippet
+
+
+def test_definitional_sentence_answers_a_question_about_occupation(service):
+    answer = service.ask("邹游的职业是什么")
+    assert answer.answered and "足球运动员" in answer.best.snippet
+
+
+def test_synonyms_file_lets_a_question_word_meet_another(service):
+    answer = service.ask("尚恩有什么爱好")
+    assert answer.answered and "骑马" in answer.best.snippet
+
+
+def test_snippet_holds_the_answering_sentence_and_marks_matches(service):
+    answer = service.ask("邹游哪一年加盟上海申花")
+    best = answer.best
+    assert "2010年，邹游加盟上海申花俱乐部" in best.snippet
+    assert len(best.snippet) <= 200
+    marked = [best.snippet[a:b] for a, b in best.highlights]
+    assert any("上海申花" in m for m in marked)
+
+
+def test_snippet_of_a_long_article_centres_on_the_answering_sentence(tmp_path):
+    filler = "".join(f"第{n}段讲的是城市绿化的一般情况，没有具体数字。" for n in range(12))
+    text = f"绿化报告\n\n{filler}今年全市新增公园绿地面积达到了四百二十公顷。{filler}"
+    config = config_for(make_knowledge(tmp_path, with_sample=False, files={"green.txt": text}))
+    build_knowledge_base(config)
+    best = QAService.open(config).ask("今年全市新增公园绿地面积是多少").best
+    # At most one sentence of lead-in before the answer; the rest of the budget follows it.
+    assert 0 <= best.snippet.index("今年全市新增公园绿地面积达到了四百二十公顷。") <= 30
+    assert len(best.snippet) <= 200
+
+
+def test_unrelated_question_is_not_answered(service):
+    for question in ("量子计算机的工作原理是什么", "今天北京的天气怎么样", "How do I bake bread?"):
+        answer = service.ask(question)
+        assert answer.answered is False, question
+        assert answer.best is None or answer.best.score < service.config.retrieval.answer_threshold
+
+
+def test_scores_are_in_range_and_fall_with_rank(service):
+    answer = service.ask("尚恩毕业于哪所学院", k=4)
+    scores = [r.score for r in answer.results]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
