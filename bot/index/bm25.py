@@ -79,7 +79,7 @@ class SparseIndex:
 
 
 # Postings handled at once while building: bounds the build's memory, whatever the size of the base.
-CHUNK_POSTINGS = 16_000_000
+CHUNK_POSTINGS = 8_000_000
 
 
 def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray, fields: np.ndarray | None = None,
@@ -101,7 +101,8 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
 
     # Pass 1: field lengths per passage, each chunk's vocabulary, and term ids of every posting.
     n_fields = 1
-    field_len_parts, vocab_parts, inverse_parts = [], [], []
+    field_len_parts, vocab_parts = [], []
+    term_ids = np.empty(total, dtype=np.int32)  # each chunk's own vocabulary ids, then global ones
     for first_doc, last_doc in chunks:
         start, stop = int(offsets[first_doc]), int(offsets[last_doc])
         chunk_keys = np.asarray(keys[start:stop], dtype=np.int64)
@@ -111,8 +112,8 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
         field_len_parts.append((docs, chunk_fields, np.asarray(counts[start:stop])))
         vocab, inverse = np.unique(chunk_keys, return_inverse=True)
         vocab_parts.append(vocab)
-        inverse_parts.append(inverse.astype(np.int32))
-        del chunk_keys
+        term_ids[start:stop] = inverse.reshape(-1)
+        del chunk_keys, inverse
     field_len = np.zeros((n_docs, n_fields))
     for (first_doc, last_doc), (docs, chunk_fields, chunk_counts) in zip(chunks, field_len_parts):
         field_len[first_doc:last_doc] = np.bincount(docs * n_fields + chunk_fields, weights=chunk_counts,
@@ -121,14 +122,13 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
     del field_len_parts
     field_avg = field_len.mean(axis=0) if n_docs else np.zeros(n_fields)
     term_keys = np.unique(np.concatenate(vocab_parts)) if vocab_parts else np.zeros(0, dtype=np.int64)
-    term_ids = np.empty(total, dtype=np.int32)
     doc_freq = np.zeros(len(term_keys), dtype=np.int64)
-    for (first_doc, last_doc), vocab, inverse in zip(chunks, vocab_parts, inverse_parts):
+    for (first_doc, last_doc), vocab in zip(chunks, vocab_parts):
         start, stop = int(offsets[first_doc]), int(offsets[last_doc])
-        ids = np.searchsorted(term_keys, vocab).astype(np.int32)[inverse]
+        ids = np.searchsorted(term_keys, vocab).astype(np.int32)[term_ids[start:stop]]
         term_ids[start:stop] = ids
         doc_freq += np.bincount(ids, minlength=len(term_keys))
-    del vocab_parts, inverse_parts
+    del vocab_parts
     indptr = np.zeros(len(term_keys) + 1, dtype=np.int64)
     np.cumsum(doc_freq, out=indptr[1:])
     term_idf = idf(doc_freq.astype(np.float64), n_docs).astype(np.float32)

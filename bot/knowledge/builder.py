@@ -102,6 +102,7 @@ def pipeline_fingerprint(config: Config) -> str:
 
 
 def _build_locked(config: Config, progress, workers: int | None) -> BuildReport:
+    started = time.perf_counter()
     report = BuildReport()
     fingerprint = pipeline_fingerprint(config)
     previous = _open_previous(config, fingerprint)
@@ -129,6 +130,8 @@ def _build_locked(config: Config, progress, workers: int | None) -> BuildReport:
     keys = sorted(plan)
     to_analyse = [plan[key] for key in keys if isinstance(plan[key], SourceFile)]
     report.analysed = len(to_analyse)
+    log.info("read %d files in %.1f s", len(plan), time.perf_counter() - started)
+    started = time.perf_counter()
     analysed = _analyse_all(config, to_analyse, progress, workers)
     writer = IndexWriter(config.index_path)
     try:
@@ -150,7 +153,10 @@ def _build_locked(config: Config, progress, workers: int | None) -> BuildReport:
         if not written:
             raise BuildFailed("no usable article found in " + str(config.articles_path) + _skip_hint(report.skipped))
         records = stream.finish()
+        log.info("analysed and wrote %d articles in %.1f s", len(records), time.perf_counter() - started)
+        started = time.perf_counter()
         _write_sparse(writer)
+        log.info("built the BM25 postings in %.1f s", time.perf_counter() - started)
         report.index_dir = writer.commit({"pipeline": fingerprint, "articles": len(records),
                                           "passages": stream.passages})
     except BaseException:
