@@ -20,9 +20,9 @@ Command = Callable[[argparse.Namespace, Config], int]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    _setup_logging(args.verbose)
+    _setup_logging(getattr(args, "verbose", 0))
     try:
-        config = load_config(args.config, args.knowledge)
+        config = load_config(getattr(args, "config", None), getattr(args, "knowledge", None))
         return args.handler(args, config)
     except QabotError as exc:
         print(f"qabot: error: {exc}", file=sys.stderr)
@@ -35,10 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option given before the command must not be reset by the command's own copy.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--knowledge", metavar="DIR", help="knowledge directory (default: $QABOT_KNOWLEDGE or ./knowledge)")
     common.add_argument("--config", metavar="FILE", help="YAML config file (default: $QABOT_CONFIG or DIR/config.yaml)")
-    common.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    common.add_argument("-v", "--verbose", action="count", help="more log output (-vv for debug)")
 
     parser = argparse.ArgumentParser(prog="qabot", description="Answer questions about a collection of articles.",
                                      parents=[common])
