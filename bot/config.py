@@ -86,6 +86,8 @@ class TelegramSettings:
     inline_cache_seconds: int = 60
     start_retries: int = 0
     flood_retries: int = 3  # resends after a 429 "retry after", waiting as long as Telegram asks
+    poll_timeout: int = 30  # seconds a getUpdates long poll may wait for news
+    request_timeout: float = 15.0  # seconds a Bot API request may take (a long poll gets poll_timeout more)
 
     def validate(self) -> None:
         if self.webhook_secret is not None and not _SECRET_TOKEN.match(self.webhook_secret):
@@ -98,6 +100,10 @@ class TelegramSettings:
             raise ConfigError("telegram.start_retries must be -1 (forever) or more")
         if not 0 <= self.flood_retries <= 10:
             raise ConfigError("telegram.flood_retries must be between 0 and 10")
+        if not 1 <= self.poll_timeout <= 50:
+            raise ConfigError("telegram.poll_timeout must be between 1 and 50 seconds")
+        if not 1.0 <= self.request_timeout <= 300.0:
+            raise ConfigError("telegram.request_timeout must be between 1 and 300 seconds")
 
 
 @dataclass(frozen=True)

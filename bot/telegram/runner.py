@@ -22,13 +22,13 @@ from bot.storage import QuestionLog
 from bot.telegram.handlers import register
 from bot.telegram.limits import FloodLimiter, retry_seconds
 from bot.telegram.logging_filter import RedactingFilter, install_redaction
+from bot.telegram.polling import BotApiRequest, PollingRequest
 from bot.telegram.state import STATE_KEY, BotState
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
-POLL_TIMEOUT = 30  # seconds a getUpdates long poll may wait for news
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _STARTUP = "qabot.startup"
 
@@ -112,6 +112,7 @@ def build_application(config: Config, *, webhook_secret: str | None = None, serv
     token = require_token(config)
     # Before the Bot exists: it logs its API URL, token included, at DEBUG.
     install_redaction(token, settings.webhook_secret, webhook_secret)
+    seconds = settings.request_timeout
     app = (
         Application.builder()
         .token(token)
@@ -119,11 +120,12 @@ def build_application(config: Config, *, webhook_secret: str | None = None, serv
         .concurrent_updates(True)
         .rate_limiter(FloodLimiter(group_per_minute=settings.group_messages_per_minute,
                                    max_retries=settings.flood_retries))
-        .connect_timeout(10).read_timeout(15).write_timeout(15).pool_timeout(10)
-        .connection_pool_size(64)
+        .request(BotApiRequest(connection_pool_size=64, connect_timeout=seconds, read_timeout=seconds,
+                               write_timeout=seconds, pool_timeout=seconds))
         # The long poll holds one connection; a second one lets the final offset confirmation through.
-        .get_updates_connection_pool_size(2)
-        .get_updates_connect_timeout(10).get_updates_read_timeout(15).get_updates_pool_timeout(10)
+        # PTB adds the poll's own timeout to the read timeout of getUpdates.
+        .get_updates_request(PollingRequest(connection_pool_size=2, connect_timeout=seconds,
+                                            read_timeout=seconds, write_timeout=seconds, pool_timeout=seconds))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -215,7 +217,7 @@ def run_application(app: Application, config: Config, webhook: Webhook | None = 
                   stop_signals=stop_signals)
     try:
         if webhook is None:
-            app.run_polling(timeout=POLL_TIMEOUT, **common)
+            app.run_polling(timeout=config.telegram.poll_timeout, **common)
         else:
             app.run_webhook(listen=webhook.host, port=webhook.port, url_path=webhook.path,
                             webhook_url=webhook.url, secret_token=webhook.secret, **common)
