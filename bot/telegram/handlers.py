@@ -18,11 +18,13 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -194,6 +196,8 @@ async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     question = " ".join(update.effective_message.text.split())
     if question:
         await answer_question(update, context, question)
+    else:  # only separators that Telegram does not trim, such as U+001C
+        await reply_html(update.effective_message, TEXT_ONLY)
 
 
 async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -328,18 +332,32 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await query.answer(results, cache_time=cache_time, button=offer)
 
 
-# ---- errors ------------------------------------------------------------------------------------
+# ---- updates no handler should see, and errors ----------------------------------------------------
+
+
+async def drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An update_id handled before (Telegram posts a webhook update again when the answer got lost) stops here."""
+    if not get_state(context).seen.first_time(update.update_id):
+        log.info("update %s was delivered again; ignored", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def ignored(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Whatever no other handler takes: chatter at DEBUG, kinds of update this bot doesn't know louder."""
+    kind = next((k for k in Update.ALL_TYPES if getattr(update, k, None) is not None), None)
+    if kind is None and update.api_kwargs:  # a type newer than this PTB: its fields land in api_kwargs
+        log.warning("ignoring update %s of a kind this bot does not know (fields: %s)", update.update_id,
+                    ", ".join(sorted(update.api_kwargs)))
+    else:  # chatter, or a malformed update that bot.telegram.polling cut down to its id and reported
+        log.debug("ignoring update %s (%s)", update.update_id, kind or "no content")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error with its traceback (the log filter removes the token), then tell the user."""
     error = context.error
-    if update is None and isinstance(error, Conflict):
-        log.error("another process is getting updates for this bot (409 Conflict); is a second qabot running?")
-        return
-    if update is None and isinstance(error, NetworkError):
-        # Polling hiccups: PTB retries by itself; a traceback would only be noise.
-        log.warning("Bot API request failed: %s", error)
+    if update is None and isinstance(error, (Conflict, NetworkError)):
+        # getUpdates failing: PTB retries by itself and bot.telegram.polling logs each outage once.
+        log.debug("getting updates failed: %s", error)
         return
     where = f"update {update.update_id}" if isinstance(update, Update) else "a background task"
     log.error("error while handling %s", where, exc_info=error)
@@ -376,4 +394,6 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & text & ~filters.COMMAND & ADDRESSED_TO_BOT, group_message))
     app.add_handler(CallbackQueryHandler(button))
     app.add_handler(InlineQueryHandler(inline_query))
+    app.add_handler(TypeHandler(Update, ignored))  # last: only what nothing above took
+    app.add_handler(TypeHandler(Update, drop_repeats), group=-1)  # before everything
     app.add_error_handler(on_error)

@@ -41,6 +41,27 @@ class RecentQuestions:
         return next(self._unlogged_ids)
 
 
+class SeenUpdates:
+    """The latest update_ids handled, so an update Telegram delivers twice is handled once.
+
+    A webhook post that times out or fails on the way back is posted again by Telegram with
+    the same update_id. Bounded: ids far older than the newest are forgotten.
+    """
+
+    def __init__(self, capacity: int = 10000) -> None:
+        self.capacity = capacity
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def first_time(self, update_id: int) -> bool:
+        """True the first time an id is seen (and remembers it), False for a repeat."""
+        if update_id in self._ids:
+            return False
+        self._ids[update_id] = None
+        while len(self._ids) > self.capacity:
+            self._ids.popitem(last=False)
+        return True
+
+
 @dataclass
 class BotState:
     """The service answering questions, the question log, and a little per-process memory."""
@@ -49,6 +70,7 @@ class BotState:
     service: QAService
     log: QuestionLog
     recent: RecentQuestions = field(default_factory=RecentQuestions)
+    seen: SeenUpdates = field(default_factory=SeenUpdates)
     examples: tuple[object, list[str]] | None = None  # (the knowledge base they were drawn from, titles)
     reloading: bool = False
     owns_log: bool = False  # opened at startup, so closed at shutdown
