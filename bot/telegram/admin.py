@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.errors import QabotError
+from bot.errors import IndexMissing, QabotError
+from bot.index.knowledge_base import KnowledgeBase
 from bot.telegram.messages import (
     reload_failed_html,
     reload_report_html,
@@ -69,22 +71,51 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state.reloading = True
     try:
         await reply_html(message, "开始重建知识库，期间照常回答问题……", quote=quote)
+        damage = await asyncio.to_thread(index_damage, state.config.index_path)
+        if damage:
+            log.warning("reload: the index on disk is unusable, so every article is analysed again: %s", damage)
         try:
             report = await asyncio.to_thread(state.service.reload)
         except QabotError as exc:
             log.warning("reload failed: %s", exc)
-            await reply_html(message, reload_failed_html(str(exc), state.service.kb), quote=quote)
+            await reply_html(message, reload_failed_html(str(exc), state.service.kb, damage), quote=quote)
+            return
+        except OSError as exc:  # e.g. the index directory can't be written
+            log.error("reload failed", exc_info=exc)
+            await reply_html(message, reload_failed_html(os_error_text(exc), state.service.kb, damage), quote=quote)
             return
         except Exception as exc:  # the old base still serves; the admin gets a sentence, the log the traceback
             log.error("reload failed", exc_info=exc)
             await reply_html(message, reload_failed_html(f"内部错误（{type(exc).__name__}），详情见日志",
-                                                         state.service.kb), quote=quote)
+                                                         state.service.kb, damage), quote=quote)
             return
         state.examples = None
         log.info("reloaded: %s", "; ".join(report.summary_lines()))
-        await reply_html(message, reload_report_html(report), quote=quote)
+        await reply_html(message, reload_report_html(report, damage), quote=quote)
     finally:
         state.reloading = False
+
+
+def index_damage(index_path: Path) -> str | None:
+    """Why the built index on disk can't be read (damaged, half-written), or None if it loads.
+
+    A rebuild then starts from nothing rather than from the previous build; the admin is told why.
+    """
+    try:
+        KnowledgeBase(index_path)
+    except IndexMissing:
+        return None  # never built: nothing to report
+    except QabotError as exc:
+        return str(exc).split("; run `qabot build`")[0]  # the advice doesn't fit a rebuild under way
+    except OSError as exc:
+        return os_error_text(exc)
+    return None
+
+
+def os_error_text(exc: OSError) -> str:
+    """'Is a directory: a -> b' rather than a class name."""
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p)
+    return f"{exc.strerror or exc}: {paths}" if paths else str(exc.strerror or exc)
 
 
 def _number_argument(context: ContextTypes.DEFAULT_TYPE, default: int, maximum: int) -> int | None:

@@ -287,10 +287,11 @@ def _names(label: str, keys: Sequence[str], limit: int = 10) -> list[str]:
     return [f"{label}："] + shown + more
 
 
-def reload_report_html(report: BuildReport) -> str:
+def reload_report_html(report: BuildReport, damage: str | None = None) -> str:
     """What a /reload did: totals, which articles came and went, skipped files with reasons, time."""
     lines = [
         "<b>知识库已重建</b>",
+        *([f"原来的索引无法使用（{esc(damage)}），所有文章都已重新分析。"] if damage else []),
         f"文章：{report.articles}，段落：{report.passages}",
         f"新增：{len(report.added)}，修改：{len(report.changed)}，删除：{len(report.removed)}",
         f"用时：{report.seconds:.1f} 秒",
@@ -304,6 +305,9 @@ def reload_report_html(report: BuildReport) -> str:
     return "\n".join(lines)
 
 
-def reload_failed_html(reason: str, kb: KnowledgeBase) -> str:
-    return (f"<b>重建失败</b>：{esc(reason)}\n"
-            f"仍在使用原来的知识库（{len(kb.articles)} 篇文章，{kb.passage_count} 个段落）。")
+def reload_failed_html(reason: str, kb: KnowledgeBase, damage: str | None = None) -> str:
+    lines = [f"<b>重建失败</b>：{esc(reason)}"]
+    if damage:
+        lines.append(f"磁盘上的索引无法使用：{esc(damage)}")
+    lines.append(f"仍在使用原来的知识库（{len(kb.articles)} 篇文章，{kb.passage_count} 个段落）。")
+    return "\n".join(lines)
