@@ -3,12 +3,7 @@ startup failures, and logs at DEBUG that never show the token or the webhook sec
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 from pathlib import Path
@@ -16,47 +11,11 @@ from typing import Iterator
 
 import pytest
 
-import bot
 from tests.conftest import ADMIN_ID, PANDA_FACT, PANDA_QUESTION, TOKEN, USER_ID, wait_until
+from tests.support.processes import BotProcess, clean_env, free_port, qabot
 from tests.support.telegram_server import FakeBotApi, post_webhook
 
-REPO = Path(bot.__file__).resolve().parents[1]
 SECRET = "hook-Secret_42"
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QABOT_", "TELEGRAM_"))}
-    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", **extra)
-    return env
-
-
-def qabot(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-class BotProcess:
-    """`qabot run` in the background; stderr goes to a file so a chatty DEBUG log never blocks it."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
-        self.log_path = log_path
-        self._log = open(log_path, "w")
-        self.process = subprocess.Popen([sys.executable, "-m", "bot", *args], env=env, cwd=REPO,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
-
-    def stop(self, timeout: float = 20) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-            self._log.close()
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture
@@ -65,12 +24,6 @@ def processes() -> Iterator[list[BotProcess]]:
     yield started
     for process in started:
         process.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_polling_process_answers_and_stops_cleanly_without_logging_the_token(

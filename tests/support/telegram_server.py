@@ -712,6 +712,8 @@ class FakeBotApi:
         self._next_update_id = 10_000
         self._confirmed_offset = 0
         self._delivered: set[int] = set()
+        self._delivered_at: dict[int, float] = {}
+        self._deliveries: Counter[int] = Counter()
         self._allowed_updates: list[str] = []
         self._poll_generation = 0
         self._webhook: JSON = {"url": "", "secret_token": None, "allowed_updates": None}
@@ -833,6 +835,18 @@ class FakeBotApi:
         """update_ids returned by getUpdates at least once."""
         with self._cond:
             return set(self._delivered)
+
+    @property
+    def delivered_at(self) -> dict[int, float]:
+        """update_id -> time.monotonic() when getUpdates first handed it out (for latency figures)."""
+        with self._cond:
+            return dict(self._delivered_at)
+
+    @property
+    def redelivered_update_ids(self) -> dict[int, int]:
+        """update_id -> times handed out, for updates handed out more than once (never confirmed in time)."""
+        with self._cond:
+            return {u: n for u, n in self._deliveries.items() if n > 1}
 
     @property
     def internal_errors(self) -> list[str]:
@@ -1508,7 +1522,12 @@ class FakeBotApi:
             if batch or remaining <= 0:
                 break
             self._cond.wait(remaining)
-        self._delivered.update(u["update_id"] for u in batch if isinstance(u.get("update_id"), int))
+        now = time.monotonic()
+        for update in batch:
+            if isinstance(update.get("update_id"), int):
+                self._delivered.add(update["update_id"])
+                self._delivered_at.setdefault(update["update_id"], now)
+                self._deliveries[update["update_id"]] += 1
         return batch
 
     def _confirm(self, offset: int) -> None:
