@@ -7,11 +7,13 @@ Articles whose bytes did not change since the last build are taken from that bui
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import multiprocessing
 import os
 import time
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,10 +273,27 @@ def _init_worker(user_words: list[str], max_chars: int) -> None:
     _worker_analyzer = ArticleAnalyzer(user_words, max_chars)
 
 
-def _analyse_in_worker(args: tuple[SourceFile, PassageSettings]) -> AnalysedArticle | Skipped:
-    source, settings = args
+def _analyse_in_worker(sources: list[SourceFile], settings: PassageSettings) -> list[AnalysedArticle | Skipped]:
     assert _worker_analyzer is not None
-    return analyse_source(source, _worker_analyzer, settings)
+    return [analyse_source(source, _worker_analyzer, settings) for source in sources]
+
+
+def _in_order(pool: ProcessPoolExecutor, sources: list[SourceFile], settings: PassageSettings,
+              batch: int, window: int) -> Iterator[AnalysedArticle | Skipped]:
+    """Results in the order of `sources`, with at most `window` batches submitted and not yet taken.
+
+    Executor.map would submit everything at once, and results the writer has not reached yet
+    would pile up in memory; this keeps the build's memory flat however many articles there are.
+    """
+    pending: deque = deque()
+    starts = iter(range(0, len(sources), batch))
+    for start in itertools.islice(starts, window):
+        pending.append(pool.submit(_analyse_in_worker, sources[start:start + batch], settings))
+    while pending:
+        results = pending.popleft().result()
+        for start in itertools.islice(starts, 1):
+            pending.append(pool.submit(_analyse_in_worker, sources[start:start + batch], settings))
+        yield from results
 
 
 def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: int | None) -> Iterator:
@@ -293,8 +312,7 @@ def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: i
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(user_words, settings.max_chars)) as pool:
-        jobs = ((s, settings) for s in sources)
-        yield from wrap(pool.map(_analyse_in_worker, jobs, chunksize=32), len(sources))
+        yield from wrap(_in_order(pool, sources, settings, batch=32, window=4 * workers), len(sources))
 
 
 def analyse_source(source: SourceFile, analyzer: ArticleAnalyzer, settings: PassageSettings) -> AnalysedArticle | Skipped:
