@@ -155,7 +155,7 @@ def test_sliding_window_never_exceeds_its_limit_in_any_period() -> None:
         stamps: list[float] = []
 
         async def one() -> None:
-            await window.acquire()
+            window.finish(await window.acquire())
             stamps.append(time.monotonic())
 
         await asyncio.gather(*(one() for _ in range(9)))
@@ -166,6 +166,19 @@ def test_sliding_window_never_exceeds_its_limit_in_any_period() -> None:
     for i in range(len(stamps) - 3):
         assert stamps[i + 3] - stamps[i] >= 0.3 - 0.01
     assert stamps[-1] - stamps[0] < 1.5
+
+
+def test_a_window_counts_a_request_until_period_after_its_answer() -> None:
+    clock = [0.0]
+    window = SlidingWindow(2, 1.0, clock=lambda: clock[0])
+    slow, fast = window.take(0.0), window.take(0.0)
+    clock[0] = 0.1
+    window.finish(fast)
+    clock[0] = 5.0  # the first is still under way: no third request, however long ago it left
+    assert window.wait_time(5.0) > 0
+    window.finish(slow)
+    assert window.wait_time(5.5) == pytest.approx(0.5)  # free a period after its answer
+    assert window.wait_time(6.0) == 0
 
 
 def test_flood_limiter_retries_after_429_and_gives_up_after_max_retries() -> None:
@@ -191,13 +204,13 @@ def test_flood_limiter_retries_after_429_and_gives_up_after_max_retries() -> Non
 
 
 def test_every_chat_gets_bursts_then_one_a_second_and_groups_a_window_too() -> None:
-    limiter = FloodLimiter(group_per_minute=20, chat_per_second=1.0, chat_burst=3)
+    limiter = FloodLimiter(group_per_minute=20)
     private = limiter._window(42)
     group = limiter._window(-100)
-    assert isinstance(private, TokenBucket) and private.burst == 3 and 0.85 <= private.rate < 1.0
+    assert isinstance(private, TokenBucket) and private.burst == 2 and 0.85 <= private.rate < 1.0
     assert isinstance(group, AllOf)
     bucket, window = group.parts
-    assert isinstance(bucket, TokenBucket) and bucket.burst == 3 and 0.85 <= bucket.rate < 1.0
+    assert isinstance(bucket, TokenBucket) and bucket.burst == 2 and 0.85 <= bucket.rate < 1.0
     assert isinstance(window, SlidingWindow) and window.limit == 20 and 60.0 < window.period <= 66.0
     assert isinstance(limiter._window("@channel"), AllOf)
 
@@ -212,7 +225,7 @@ def test_a_group_gets_a_short_burst_then_one_a_second_within_its_minute() -> Non
         for _ in range(7):
             while (wait := group.wait_time(clock[0])) > 0:
                 clock[0] += wait
-            group.take(clock[0])
+            group.finish(group.take(clock[0]))
             stamps.append(clock[0])
         return stamps
 

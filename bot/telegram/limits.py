@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from typing import Any, Callable, Coroutine
@@ -26,6 +27,8 @@ _NOT_COUNTED = frozenset({"sendChatAction"})
 _MAX_IDLE_WINDOWS = 1024
 # Requests reach Telegram a moment after they leave, unevenly: keep 10% under each limit.
 MARGIN = 1.1
+# Seconds between looks at a full window whose oldest request is still under way.
+IN_FLIGHT_POLL = 0.02
 
 
 class _Limit:
@@ -43,18 +46,20 @@ class _Limit:
         """Seconds to wait before one more request may go; 0 if it may go now."""
         raise NotImplementedError
 
-    def take(self, now: float) -> None:
-        """Count one request that goes now."""
+    def take(self, now: float) -> object:
+        """Count one request that goes now; what it returns goes to `finish` once it is answered."""
         raise NotImplementedError
 
-    async def acquire(self) -> None:
+    def finish(self, taken: object) -> None:
+        """The request that `take` counted has been answered."""
+
+    async def acquire(self) -> object:
         async with self._lock:
             while True:
                 now = self._clock()
                 wait = self._paused_until - now if now < self._paused_until else self.wait_time(now)
                 if wait <= 0:
-                    self.take(now)
-                    return
+                    return self.take(now)
                 await asyncio.sleep(wait)
 
     @property
@@ -62,28 +67,51 @@ class _Limit:
         raise NotImplementedError
 
 
+class _Sent:
+    """One request in a sliding window: in flight until answered, then dated by its answer."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at = math.inf
+
+
 class SlidingWindow(_Limit):
-    """At most `limit` requests in any `period` seconds (Telegram's "20 messages a minute" in groups)."""
+    """At most `limit` requests in any `period` seconds (Telegram's "20 messages a minute" in groups).
+
+    A request counts from when it leaves until `period` after its answer came back: Telegram has
+    counted it by then, however long it was under way, so a slow request can't bring two
+    windows' worth closer together than `period` on Telegram's clock.
+    """
 
     def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(clock)
         self.limit = limit
         self.period = period
-        self._times: deque[float] = deque()
+        self._sent: deque[_Sent] = deque()
 
     def wait_time(self, now: float) -> float:
-        while self._times and self._times[0] <= now - self.period:
-            self._times.popleft()
-        return 0.0 if len(self._times) < self.limit else self._times[0] + self.period - now
+        while self._sent and self._sent[0].at <= now - self.period:
+            self._sent.popleft()
+        if len(self._sent) < self.limit:
+            return 0.0
+        oldest = self._sent[0].at
+        return IN_FLIGHT_POLL if oldest == math.inf else oldest + self.period - now
 
-    def take(self, now: float) -> None:
-        self._times.append(now)
+    def take(self, now: float) -> _Sent:
+        sent = _Sent()
+        self._sent.append(sent)
+        return sent
+
+    def finish(self, taken: object) -> None:
+        if isinstance(taken, _Sent):
+            taken.at = self._clock()
 
     @property
     def idle(self) -> bool:
         now = self._clock()
         return (not self._lock.locked() and self._paused_until <= now
-                and (not self._times or self._times[-1] <= now - self.period))
+                and (not self._sent or self._sent[-1].at <= now - self.period))
 
 
 class TokenBucket(_Limit):
@@ -103,6 +131,7 @@ class TokenBucket(_Limit):
 
     def take(self, now: float) -> None:
         self._tokens -= 1.0
+        return None
 
     @property
     def idle(self) -> bool:
@@ -121,9 +150,12 @@ class AllOf(_Limit):
     def wait_time(self, now: float) -> float:
         return max(part.wait_time(now) for part in self.parts)
 
-    def take(self, now: float) -> None:
-        for part in self.parts:
-            part.take(now)
+    def take(self, now: float) -> list[object]:
+        return [part.take(now) for part in self.parts]
+
+    def finish(self, taken: object) -> None:
+        for part, each in zip(self.parts, taken):  # type: ignore[call-overload]
+            part.finish(each)
 
     @property
     def idle(self) -> bool:
@@ -134,7 +166,7 @@ class FloodLimiter(BaseRateLimiter[int]):
     """Per-chat and overall sliding windows around every request that sends to a chat; retries 429s."""
 
     def __init__(self, overall_per_second: int = 30, group_per_minute: int = 20,
-                 chat_per_second: float = 1.0, chat_burst: int = 3, max_retries: int = 3) -> None:
+                 chat_per_second: float = 1.0, chat_burst: int = 2, max_retries: int = 3) -> None:
         self.overall = SlidingWindow(overall_per_second, 1.0 * MARGIN)
         self.group_per_minute = group_per_minute
         self.chat_per_second = chat_per_second
@@ -155,7 +187,8 @@ class FloodLimiter(BaseRateLimiter[int]):
                 for key in [k for k, w in self._chats.items() if w.idle]:
                     del self._chats[key]
             is_group = isinstance(chat, str) or chat < 0
-            # Telegram's ~1 a second holds in every chat; groups have 20 a minute on top.
+            # Telegram's ~1 a second holds in every chat; groups have 20 a minute on top. A burst one
+            # short of what Telegram lets pass leaves room for replies that arrive bunched up.
             window = TokenBucket(self.chat_per_second / MARGIN, self.chat_burst)
             if is_group:
                 window = AllOf(window, SlidingWindow(self.group_per_minute, 60.0 * MARGIN))
@@ -179,10 +212,8 @@ class FloodLimiter(BaseRateLimiter[int]):
         window = self._window(chat) if counted else None
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(retries + 1):
-            if window is not None:
-                await window.acquire()
-            if chat is not None:
-                await self.overall.acquire()
+            taken = await window.acquire() if window is not None else None
+            overall = await self.overall.acquire() if chat is not None else None
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -197,6 +228,11 @@ class FloodLimiter(BaseRateLimiter[int]):
                     self.overall.pause(wait + 0.1)
                 else:
                     await asyncio.sleep(wait + 0.1)
+            finally:
+                if window is not None:
+                    window.finish(taken)
+                if chat is not None:
+                    self.overall.finish(overall)
         raise AssertionError("unreachable")  # pragma: no cover
 
 
