@@ -283,10 +283,12 @@ def _drive(args: argparse.Namespace, api: FakeBotApi, knowledge: Path, work: Pat
                      what=f"{expected} replies")
         figures.seconds = time.monotonic() - started
     finally:
-        watch.stop()
-        figures.peak_rss_mb = (_status_kb(bot.pid, "VmHWM") or watch.peak_kb) / 1024
-        figures.bot_cpu_seconds = _cpu_seconds(bot.pid)
-        figures.bot_exit_status = bot.stop(timeout=60)
+        try:
+            watch.stop()
+            figures.peak_rss_mb = (_status_kb(bot.pid, "VmHWM") or watch.peak_kb) / 1024
+            figures.bot_cpu_seconds = _cpu_seconds(bot.pid)
+        finally:
+            figures.bot_exit_status = bot.stop(timeout=60)  # killed if it doesn't exit by then
     figures.peak_rss_children_mb = watch.peak_children_kb / 1024
     _count(api, asked, knowledge, figures)
     log = bot.log
