@@ -11,7 +11,7 @@ from bot.index.knowledge_base import KnowledgeBase
 from bot.knowledge.builder import BuildReport, build_knowledge_base
 from bot.retrieval.answer import Answer
 from bot.retrieval.retriever import Retriever
-from bot.text.analysis import TITLE_WORD_FREQ, load_user_words, title_word
+from bot.text.analysis import load_user_words
 from bot.text.synonyms import load_synonyms
 from bot.text.terms import Segmenter
 
@@ -66,9 +66,4 @@ class QAService:
 
 def _load(config: Config, kb: KnowledgeBase) -> Loaded:
     segmenter = Segmenter(load_user_words(config.userdict_path))
-    # Questions are segmented the way articles were: each title kept whole.
-    for article in kb.articles:
-        word = title_word(article.title)
-        if word and not segmenter.has_word(word):
-            segmenter.add_word(word, TITLE_WORD_FREQ)
     return Loaded(kb, Retriever(kb, config.retrieval, segmenter, load_synonyms(config.synonyms_path)))

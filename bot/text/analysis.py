@@ -18,7 +18,7 @@ from bot.text.normalize import normalize
 from bot.text.terms import Segmenter, char_terms, word_key
 
 # Bump whenever analysed terms would come out differently; cached articles are then re-analysed.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 
 HAS_NUMBER = 1
 HAS_DATE = 2
@@ -26,10 +26,6 @@ FIRST_SENTENCE = 4
 
 _NUMBER = re.compile(r"[0-9]|[零〇一二三四五六七八九十两百千万亿]+[多余]?(?:[十百千万亿]|[个名人次种位岁年米元台部座件所])")
 _DATE = re.compile(r"[0-9零〇一二三四五六七八九十]+\s*(?:年|月|日|世纪|年代)|[春夏秋冬]季|(?:公元|西元)前?|朝|时期|期间|之后|之前|以后|以前")
-
-# Titles of this length are names worth keeping whole when segmenting (people, places, works).
-TITLE_WORD_CHARS = range(2, 21)
-TITLE_WORD_FREQ = 2000
 
 
 def load_user_words(path: Path) -> list[str]:
@@ -42,12 +38,6 @@ def load_user_words(path: Path) -> list[str]:
         if parts and not parts[0].startswith("#"):
             words.append(parts[0])
     return words
-
-
-def title_word(title: str) -> str | None:
-    """The normalised title if it is short enough to be a name for the segmenter."""
-    normalized = normalize(title).strip()
-    return normalized if len(normalized) in TITLE_WORD_CHARS else None
 
 
 def sentence_flags(normalized_sentence: str, first: bool) -> int:
@@ -94,20 +84,13 @@ class ArticleAnalyzer:
     def __init__(self, user_words: list[str], max_sentence_chars: int) -> None:
         self.segmenter = Segmenter(user_words)
         self.max_sentence_chars = max_sentence_chars
-        self._title: str | None = None
-        # normalised sentence -> (every key with repeats, sorted unique keys); valid while the
-        # dictionary is the same, which it is for the analyser's life but for the current title.
+        # normalised sentence -> (every key with repeats, sorted unique keys); the dictionary is
+        # fixed for the analyser's life, so a sentence always segments the same way.
         self._sentences: dict[str, tuple[list[int], np.ndarray]] = {}
 
     def analyse(self, title: str, passages: list[tuple[str | None, str]]) -> ArticleAnalysis:
         """Analyse an article given as (heading, text) passages."""
-        name = title_word(title)
-        with self._title_as_word(name):
-            self._title = name
-            try:
-                return self._analyse(title, passages)
-            finally:
-                self._title = None
+        return self._analyse(title, passages)
 
     def sentence_terms(self, sentence: str) -> tuple[list[int], np.ndarray]:
         """Every key of a normalised sentence (repeats kept) and its sorted unique keys."""
@@ -116,11 +99,9 @@ class ArticleAnalyzer:
             return cached
         keys = char_terms(sentence) + self.segmenter.word_terms(sentence)
         result = (keys, np.unique(np.array(keys, dtype=np.int64)))
-        # The article's own title is a word only while it is analysed: sentences holding it are not kept.
-        if not (self._title and self._title in sentence):
-            if len(self._sentences) >= SENTENCE_CACHE_SIZE:
-                self._sentences.clear()
-            self._sentences[sentence] = result
+        if len(self._sentences) >= SENTENCE_CACHE_SIZE:
+            self._sentences.clear()
+        self._sentences[sentence] = result
         return result
 
     def _analyse(self, title: str, passages: list[tuple[str | None, str]]) -> ArticleAnalysis:
@@ -150,25 +131,5 @@ class ArticleAnalyzer:
             result.sentence_flags.append(np.array(flags, dtype=np.uint8))
         return result
 
-    def _title_as_word(self, word: str | None) -> "_TitleAsWord":
-        return _TitleAsWord(self.segmenter, word)
 
-
-class _TitleAsWord:
-    """Keeps an article's own title whole while it is segmented, then restores the dictionary."""
-
-    def __init__(self, segmenter: Segmenter, word: str | None) -> None:
-        # A title that is already a dictionary word is left as it is.
-        self.segmenter = segmenter
-        self.word = word if word and not segmenter.has_word(word) else None
-
-    def __enter__(self) -> None:
-        if self.word:
-            self.segmenter.add_word(self.word, TITLE_WORD_FREQ)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.word:
-            self.segmenter.remove_word(self.word)
-
-
-__all__ = ["ArticleAnalysis", "ArticleAnalyzer", "PIPELINE_VERSION", "load_user_words", "title_word", "word_key"]
+__all__ = ["ArticleAnalysis", "ArticleAnalyzer", "PIPELINE_VERSION", "load_user_words", "word_key"]

@@ -94,15 +94,6 @@ class Segmenter:
         if word:
             self._jieba.add_word(word, freq=freq)
 
-    def has_word(self, word: str) -> bool:
-        return bool(self._jieba.FREQ.get(word))
-
-    def remove_word(self, word: str) -> None:
-        """Undo add_word exactly, so that segmentation doesn't drift with how many words came and went."""
-        freq = self._jieba.FREQ.get(word) or 0
-        self._jieba.FREQ[word] = 0
-        self._jieba.total -= freq
-
     def words(self, normalized: str) -> list[str]:
         """jieba's words that hold at least one term character."""
         return [w for w in self._jieba.lcut(normalized) if any(is_term_char(c) for c in w)]
