@@ -122,11 +122,12 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
     term_keys = _sorted_unique(np.concatenate(vocab_parts)) if vocab_parts else np.zeros(0, dtype=np.int64)
     del vocab_parts
     doc_freq = np.zeros(len(term_keys), dtype=np.int64)
+    lookup = _TermIds(term_keys)
     for first_doc, last_doc in chunks:
         start, stop = int(offsets[first_doc]), int(offsets[last_doc])
         # Each passage's keys are sorted, so the searches of a passage walk the same path: this is
         # several times faster than np.unique(..., return_inverse=True) and its argsort.
-        ids = np.searchsorted(term_keys, np.asarray(keys[start:stop], dtype=np.int64)).astype(np.int32)
+        ids = lookup(np.asarray(keys[start:stop], dtype=np.int64))
         term_ids[start:stop] = ids
         doc_freq += np.bincount(ids, minlength=len(term_keys))
     indptr = np.zeros(len(term_keys) + 1, dtype=np.int64)
@@ -182,6 +183,34 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
 # Postings sorted at once when ordering each term's list by weight: with at most 2**16 postings
 # (and so terms), a term's rank and a posting's position take 16 bits each beside the 32 of the weight.
 SORT_RUN = 1 << 16
+
+
+class _TermIds:
+    """Ids (positions in term_keys) of keys known to be in term_keys: a multiplicative hash into a
+    table where most slots hold one term, np.searchsorted for keys whose slot holds several."""
+
+    MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, term_keys: np.ndarray) -> None:
+        self.term_keys = term_keys
+        self.bits = max(10, min(26, (4 * len(term_keys)).bit_length() + 2))
+        slots = self._slots(term_keys)
+        table = np.full(1 << self.bits, -1, dtype=np.int32)
+        table[slots] = np.arange(len(term_keys), dtype=np.int32)
+        shared = np.bincount(slots, minlength=1 << self.bits) > 1
+        table[shared] = -1
+        self.table = table
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        hashed = keys.view(np.uint64) * self.MULTIPLIER
+        return (hashed >> np.uint64(64 - self.bits)).astype(np.intp)
+
+    def __call__(self, keys: np.ndarray) -> np.ndarray:
+        ids = self.table[self._slots(keys)]
+        missed = np.flatnonzero(ids < 0)
+        if len(missed):
+            ids[missed] = np.searchsorted(self.term_keys, keys[missed])
+        return ids
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
