@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, overload
 
 import numpy as np
 
@@ -36,6 +37,43 @@ class ArticleRecord:
         return {**self.__dict__, "tags": list(self.tags)}
 
 
+class ArticleTable(Sequence):
+    """The article table, each record made from its JSON row the first time it is asked for.
+
+    At a million passages (~120,000 articles) making every record up front was a good part of
+    the load time, and most are never looked at.
+    """
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self._rows = rows
+        self._records: list[ArticleRecord | None] = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> ArticleRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ArticleRecord]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._rows)))]
+        record = self._records[index]
+        if record is None:
+            # Two threads may both make it: the records are equal and either one is kept.
+            record = self._records[index] = ArticleRecord.from_json(self._rows[index])
+        return record
+
+    def __iter__(self) -> Iterator[ArticleRecord]:
+        for i in range(len(self._rows)):
+            yield self[i]
+
+    def total_passages(self) -> int:
+        return sum(int(row["passage_count"]) for row in self._rows)
+
+
 @dataclass(frozen=True)
 class PassageView:
     """One passage with its article, as the retriever and the replies see it."""
@@ -55,10 +93,10 @@ class KnowledgeBase:
         files = IndexFiles(root)
         self.files = files
         self.manifest = files.manifest
-        self.articles = [ArticleRecord.from_json(row) for row in files.json("articles")]
+        self.articles = ArticleTable(files.json("articles"))
         self.passage_texts = files.strings("passages.text")
         self.passage_headings = files.strings("passages.heading")
-        self.passage_ids = files.array("passages.id", mmap=False)
+        self.passage_ids = files.array("passages.id")
         self.passage_article = files.array("passages.article")
         self.passage_terms = files.ragged("passages.terms")
         self.passage_counts = files.array("passages.counts")
@@ -76,7 +114,9 @@ class KnowledgeBase:
             n_docs=len(self.passage_texts),
         )
         self._check_shapes()
-        self._id_lookup: dict[str, int] | None = None
+        # Passage indices in id order and the ids in that order, made on first use: 24 bytes a
+        # passage instead of a dict entry of ~150.
+        self._id_order: tuple[np.ndarray, np.ndarray] | None = None
 
     def _check_shapes(self) -> None:
         n = len(self.passage_texts)
@@ -92,7 +132,7 @@ class KnowledgeBase:
         for name, (size, expected) in sizes.items():
             if size != expected:
                 raise self.files.damaged(f"{name} has {size} rows, expected {expected}")
-        if sum(a.passage_count for a in self.articles) != n or int(self.passage_sentences[-1]) != n_sentences:
+        if self.articles.total_passages() != n or int(self.passage_sentences[-1]) != n_sentences:
             raise self.files.damaged("articles, passages and sentences disagree")
 
     @property
@@ -107,9 +147,20 @@ class KnowledgeBase:
 
     def find_passage(self, passage_id: str) -> int | None:
         """The index of a passage by its stable id, or None if the current build lacks it."""
-        if self._id_lookup is None:
-            self._id_lookup = {pid.decode("ascii"): i for i, pid in enumerate(self.passage_ids)}
-        return self._id_lookup.get(passage_id)
+        try:
+            wanted = np.array(passage_id.encode("ascii"), dtype=self.passage_ids.dtype)
+        except (UnicodeEncodeError, ValueError):
+            return None
+        if wanted.tobytes().rstrip(b"\0") != passage_id.encode("ascii"):
+            return None  # longer than any stored id, or ends in NUL
+        if self._id_order is None:
+            order = np.argsort(self.passage_ids, kind="stable")
+            self._id_order = (order, self.passage_ids[order])
+        order, sorted_ids = self._id_order
+        pos = int(np.searchsorted(sorted_ids, wanted))
+        if pos < len(order) and sorted_ids[pos] == wanted:
+            return int(order[pos])
+        return None
 
     def neighbours(self, index: int, before: int = 1, after: int = 1) -> list[PassageView]:
         """The passage with up to `before` and `after` passages of the same article around it."""
