@@ -9,6 +9,7 @@ most of its sentences and in its title, tells nothing).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -50,7 +51,13 @@ def question_type_flags(normalized_question: str) -> int:
 
 def title_named(title: str, normalized_question: str) -> float:
     """How much of an article's title the question names: questions usually name their subject."""
-    return substring_cover(content_segments(_PARENTHESES.sub("", normalize(title))), normalized_question)
+    return substring_cover(_title_segments(title), normalized_question)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _title_segments(title: str) -> list[str]:
+    # Titles recur in every query that reaches their article; normalise each once.
+    return content_segments(_PARENTHESES.sub("", normalize(title)))
 
 
 def match_matrix(sorted_keys: np.ndarray, flat: np.ndarray, row_of: np.ndarray, n_rows: int) -> np.ndarray:

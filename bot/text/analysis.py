@@ -18,7 +18,7 @@ from bot.text.normalize import normalize
 from bot.text.terms import Segmenter, char_terms, word_key
 
 # Bump whenever analysed terms would come out differently; cached articles are then re-analysed.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 
 HAS_NUMBER = 1
 HAS_DATE = 2
