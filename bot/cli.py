@@ -27,6 +27,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QabotError as exc:
         print(f"qabot: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # A full disk or a path in the way: one line that names it, and nothing stored is touched.
+        paths = [p for p in (getattr(exc, "filename", None), getattr(exc, "filename2", None)) if p]
+        where = f" ({' -> '.join(map(str, paths))})" if paths else ""
+        print(f"qabot: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("qabot: interrupted", file=sys.stderr)
         return 130

@@ -117,3 +117,18 @@ def test_every_command_has_help():
     for command in ("build", "ask", "chat", "eval", "run"):
         result = qabot(command, "--help")
         assert result.returncode == 0 and "usage: qabot" in result.stdout, command
+
+
+def test_an_os_error_is_one_line_and_keeps_the_served_index(knowledge):
+    assert qabot("build", "--knowledge", str(knowledge)).returncode == 0
+    current = knowledge / ".index" / "CURRENT"
+    target = current.resolve()
+    # Something in the way of the swap: CURRENT replaced by a directory that holds a file.
+    current.unlink()
+    current.mkdir()
+    (current / "stray").write_text("x")
+    result = qabot("build", "--knowledge", str(knowledge))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "CURRENT" in result.stderr or "directory" in result.stderr.lower()
+    assert target.exists()
