@@ -123,7 +123,6 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     from bot.replies.render import answer_to_json, render_plain
-    from bot.service import QAService
 
     if args.k < 1:
         raise QabotError("-k must be at least 1")

@@ -169,7 +169,9 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = 
 
 
 class RunningBot:
-    """The application `qabot run` builds, served by long polling in a background thread."""
+    """The application `qabot run` builds, served by long polling (or a webhook) in a background thread."""
+
+    webhook: Any = None  # webhook settings; None polls
 
     def __init__(self, config: Config, service: QAService | None = None,
                  question_log: QuestionLog | None = None) -> None:
@@ -185,7 +187,7 @@ class RunningBot:
         from bot.telegram.runner import run_application
 
         try:
-            run_application(self.app, self.config, handle_signals=False, loop=self.loop)
+            run_application(self.app, self.config, self.webhook, handle_signals=False, loop=self.loop)
         except BaseException as exc:  # reported by start()/stop()
             self.error = exc
 
@@ -194,7 +196,8 @@ class RunningBot:
         wait_until(lambda: self.error or (self.app.running and self.app.updater.running), 20, "the bot to start")
         if self.error:
             raise self.error
-        api.wait_for_requests("getUpdates")
+        if self.webhook is None:
+            api.wait_for_requests("getUpdates")
         return self
 
     def stop(self) -> None:

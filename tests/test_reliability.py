@@ -297,21 +297,6 @@ class WebhookBot(RunningBot):
         super().__init__(config, **kwargs)
         self.webhook = webhook_settings(url, url.split("//")[1].split("/")[0], config)
 
-    def _run(self) -> None:
-        from bot.telegram.runner import run_application
-
-        try:
-            run_application(self.app, self.config, self.webhook, handle_signals=False, loop=self.loop)
-        except BaseException as exc:  # reported by start()/stop()
-            self.error = exc
-
-    def start(self, api: FakeBotApi) -> "WebhookBot":
-        self.thread.start()
-        wait_until(lambda: self.error or (self.app.running and self.app.updater.running), 20, "the webhook")
-        if self.error:
-            raise self.error
-        return self
-
     def idle(self) -> bool:
         return self.app.update_queue.empty() and self.app.update_processor.current_concurrent_updates == 0
 

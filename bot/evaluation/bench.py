@@ -18,7 +18,6 @@ import threading
 import time
 from pathlib import Path
 
-DEFAULT_SIZES = "10k,100k,1M"
 BASELINE_MAX_PASSAGES = 300_000  # bm25s needs ~28 GB to index 1M passages; above this it gets a prefix
 
 

@@ -43,9 +43,6 @@ class SparseIndex:
         start, end = int(self.indptr[pos]), int(self.indptr[pos + 1])
         return self.doc_ids[start:end], self.weights[start:end]
 
-    def doc_freq(self, term: int) -> int:
-        return len(self.postings(term)[0])
-
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For many keys at once: whether each is in the index, and its document frequency."""
         if not len(self.term_keys) or not len(keys):

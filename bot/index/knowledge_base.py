@@ -169,9 +169,6 @@ class KnowledgeBase:
         last = min(article.first_passage + article.passage_count - 1, index + after)
         return [self.passage(i) for i in range(first, last + 1)]
 
-    def article_of(self, passage: int) -> int:
-        return int(self.passage_article[passage])
-
     def sentence_text(self, sentence: int) -> str:
         start, end = self.sentence_spans[sentence]
         return self.passage_texts[int(self.sentence_passage[sentence])][int(start):int(end)]

@@ -29,7 +29,7 @@ from bot.index.store import FORMAT_VERSION, IndexWriter, build_lock
 from bot.knowledge.assemble import IndexStream
 from bot.knowledge.files import Skipped, SourceFile, find_article_files, read_article_file
 from bot.knowledge.formats import ParseError, parse_article
-from bot.knowledge.passages import split_article
+from bot.knowledge.passages import passage_ids, split_article
 from bot.text.analysis import PIPELINE_VERSION, ArticleAnalysis, ArticleAnalyzer, load_user_words
 from bot.text.terms import WORD_FLAG
 
@@ -253,15 +253,8 @@ def _rekeyed(item: AnalysedArticle, key: str) -> AnalysedArticle:
     if item.record["key"] == key:
         return item
     # The same bytes under a new name: passage ids include the key, so they are derived again.
-    from bot.knowledge.passages import passage_id_for
-
     item.record["key"] = key
-    seen: dict[str, int] = {}
-    ids = []
-    for text in item.texts:
-        ids.append(passage_id_for(key, text, seen.get(text, 0)))
-        seen[text] = seen.get(text, 0) + 1
-    item.passage_ids = ids
+    item.passage_ids = passage_ids(key, item.texts)
     return item
 
 

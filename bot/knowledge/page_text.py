@@ -8,7 +8,7 @@ lines carry metadata but must never reach a passage.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[年\-/.]\s*(?P<m>1[0-2]|0?[1-9])\s*[月\-/.]\s*(?P<d>3[01]|[12]\d|0?[1-9])(?!\d)\s*日?"
@@ -38,7 +38,6 @@ class PageMeta:
     time: str | None = None
     url: str | None = None
     section: str | None = None
-    extra_lines_dropped: list[str] = field(default_factory=list)
 
 
 def parse_date(text: str) -> tuple[str | None, str | None]:

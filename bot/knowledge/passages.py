@@ -69,22 +69,25 @@ def split_article(article: Article, settings: PassageSettings) -> list[Passage]:
 
 
 def _with_ids(article: Article, body: str, spans: list[tuple[int, int, str | None]]) -> list[Passage]:
-    passages = []
+    texts = [body[start:end] for start, end, _ in spans]
+    return [Passage(passage_id, article.key, position, heading, text, start, end)
+            for position, (passage_id, text, (start, end, heading))
+            in enumerate(zip(passage_ids(article.key, texts), texts, spans))]
+
+
+def passage_ids(article_key: str, texts: list[str]) -> list[str]:
+    """Stable 16-hex-digit ids from the article's key and each passage's text (and which repeat of it).
+
+    Ids depend on the article and the text, not the position, so they survive edits elsewhere.
+    """
+    ids = []
     seen: dict[str, int] = {}
-    for position, (start, end, heading) in enumerate(spans):
-        text = body[start:end]
-        # Ids depend on the article and the text, not the position, so they survive edits elsewhere.
+    for text in texts:
         repeat = seen.get(text, 0)
         seen[text] = repeat + 1
-        passage_id = passage_id_for(article.key, text, repeat)
-        passages.append(Passage(passage_id, article.key, position, heading, text, start, end))
-    return passages
-
-
-def passage_id_for(article_key: str, text: str, repeat: int = 0) -> str:
-    """A stable 16-hex-digit id from the article's key and the passage text (and which repeat it is)."""
-    material = f"{article_key}\x00{text}\x00{repeat}".encode("utf-8")
-    return hashlib.blake2b(material, digest_size=8).hexdigest()
+        material = f"{article_key}\x00{text}\x00{repeat}".encode("utf-8")
+        ids.append(hashlib.blake2b(material, digest_size=8).hexdigest())
+    return ids
 
 
 def split_sentences(text: str, max_chars: int) -> list[tuple[int, int]]:

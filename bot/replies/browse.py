@@ -59,14 +59,6 @@ class ArticlePage:
     articles: tuple[ArticleRecord, ...]
     first: int  # position of articles[0] in the whole list, from 0
 
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 0
-
-    @property
-    def has_next(self) -> bool:
-        return self.number + 1 < self.pages
-
 
 def article_page(kb: KnowledgeBase, number: int, per_page: int = ARTICLES_PER_PAGE) -> ArticlePage:
     """Page `number` of the articles sorted by date (newest first), then title; out-of-range numbers are clamped."""

@@ -27,7 +27,6 @@ REFERENCE_PASSAGES = 2000
 
 # bias, normalised BM25, rarest-terms coverage, title in question, article coverage
 WEIGHTS = (-5.155, 2.894, 2.795, 3.106, 4.228)
-DEFAULT_THRESHOLD = 0.268
 RAREST_TERMS = 5
 
 

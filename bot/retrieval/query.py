@@ -44,10 +44,6 @@ class Query:
     question_kinds: np.ndarray  # float32
     n_docs: int
 
-    @property
-    def empty(self) -> bool:
-        return not len(self.keys) and self.weight_sum == 0
-
 
 def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
                    synonyms: dict[str, tuple[str, ...]] | None = None) -> Query:

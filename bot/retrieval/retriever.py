@@ -8,7 +8,7 @@ from bot.config import RetrievalSettings
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.answer import Answer, Result
 from bot.retrieval.confidence import confidence
-from bot.retrieval.query import Query, parse_question
+from bot.retrieval.query import parse_question
 from bot.retrieval.rerank import rank_sentences
 from bot.retrieval.snippet import SnippetBuilder, mark_spans
 from bot.text.normalize import normalize
@@ -92,5 +92,3 @@ def related_titles(kb: KnowledgeBase, ranking, order: np.ndarray, limit: int = 3
             break
     return tuple(titles)
 
-
-__all__ = ["Retriever", "Query"]

@@ -52,7 +52,7 @@ class SnippetBuilder:
             value[int(sentence)] = float(coverage)
         chosen_set = {chosen}
         used = self.length(chosen)
-        self.fragment_floor = max(1e-6, FRAGMENT_SHARE * value[chosen])
+        fragment_floor = max(1e-6, FRAGMENT_SHARE * value[chosen])
         while True:
             best, best_key = None, None
             for sentence, v in value.items():
@@ -60,7 +60,7 @@ class SnippetBuilder:
                     continue
                 adjacent = sentence - 1 in chosen_set or sentence + 1 in chosen_set
                 # A separate fragment must earn its place by covering a fair part of the question.
-                if not adjacent and (sentence in self.shown or v < self.fragment_floor):
+                if not adjacent and (sentence in self.shown or v < fragment_floor):
                     continue
                 cost = self.length(sentence) + (0 if adjacent else len(ELLIPSIS))
                 # On equal value, what follows the answer beats what precedes it, and near beats far.

@@ -75,11 +75,6 @@ def char_terms(text: str) -> list[int]:
     return keys
 
 
-def term_kind(key: int) -> int:
-    """0 for a character, 1 for a bigram, 2 for a word."""
-    return 2 if key >= WORD_FLAG else 1 if key >= BIGRAM_FLAG else 0
-
-
 class Segmenter:
     """jieba with the knowledge base's own user dictionary; one instance per dictionary."""
 
