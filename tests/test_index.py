@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from bot.errors import IndexInvalid, IndexMissing
+from bot.index.arrays import FileArray
 from bot.index.bm25 import build_sparse_index, count_terms
 from bot.index.knowledge_base import KnowledgeBase
 from bot.index.store import CURRENT, current_build_dir
@@ -57,7 +58,49 @@ def test_round_trip(tmp_path):
     assert view.index == 3 and view.article.title.startswith("迎接省党代会")
     assert kb.passage(kb.passage_count - 1).text == "第二篇的正文内容。"
     # Arrays are memory-mapped, not copied into memory.
-    assert isinstance(kb.sparse.doc_ids.base, np.memmap) and not kb.sparse.doc_ids.flags.owndata
+    assert isinstance(kb.passage_texts.blob.base, np.memmap) and not kb.passage_texts.blob.flags.owndata
+    assert isinstance(kb.sparse.table.base, np.memmap) and not kb.sparse.table.flags.owndata
+
+
+def test_large_arrays_read_with_pread_answer_the_same(tmp_path, monkeypatch):
+    from bot.service import QAService
+
+    config = config_for(make_knowledge(tmp_path))
+    build_knowledge_base(config)
+    questions = ["近三年引进了多少急需紧缺人才？", "党代会什么时候召开", "完全无关的问题：火星的天气"]
+    mapped = QAService.open(config)
+    monkeypatch.setattr("bot.index.store.MAP_WHOLE_BELOW", 0)
+    read = QAService.open(config)
+    assert isinstance(read.kb.sparse.table, FileArray) and isinstance(read.kb.sentence_terms.values, FileArray)
+    assert not isinstance(mapped.kb.sparse.table, FileArray)
+    for question in questions:
+        a, b = mapped.ask(question), read.ask(question)
+        assert [(r.passage.passage_id, r.snippet, r.score) for r in a.results] == \
+               [(r.passage.passage_id, r.snippet, r.score) for r in b.results] and a.answered == b.answered
+    assert mapped.ask(questions[0]).answered and "9778" in read.ask(questions[0]).results[0].snippet
+
+
+def test_file_array_reads_what_numpy_wrote(tmp_path):
+    values = np.arange(5000, dtype=np.int64) * 7
+    np.save(tmp_path / "v1.npy", values)
+    np.lib.format.write_array(open(tmp_path / "v2.npy", "wb"), values, version=(2, 0))
+    for name in ("v1.npy", "v2.npy"):
+        array = FileArray(tmp_path / name)
+        assert len(array) == 5000 and array.dtype == values.dtype
+        assert np.array_equal(array[10:20], values[10:20]) and len(array[4990:6000]) == 10 and len(array[7:7]) == 0
+        assert array[0] == 0 and array[-1] == values[-1]
+        positions = np.array([4999, 3, 3, 2000, 2001, 0, 1500])  # unsorted, repeated, near and far apart
+        assert np.array_equal(array.take(positions), values[positions])
+        with pytest.raises(IndexError):
+            array[5000]
+
+
+def test_file_array_refuses_a_truncated_file(tmp_path):
+    np.save(tmp_path / "a.npy", np.arange(100, dtype=np.int32))
+    data = (tmp_path / "a.npy").read_bytes()
+    (tmp_path / "a.npy").write_bytes(data[:-8])
+    with pytest.raises(ValueError, match="shorter"):
+        FileArray(tmp_path / "a.npy")
 
 
 def test_rebuild_reuses_unchanged_articles_and_reports_changes(tmp_path):
@@ -139,7 +182,7 @@ def test_missing_index_is_a_clear_error(tmp_path):
 
 
 def _corrupt(build_dir):
-    path = build_dir / "bm25.doc_ids.npy"
+    path = build_dir / "bm25.postings.npy"
     path.write_bytes(path.read_bytes()[:-16])
 
 

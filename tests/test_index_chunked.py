@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.index.bm25 import K1, B, SparseIndex, build_sparse_index, count_terms, idf, term_saturation
+from bot.index.bm25 import K1, POSTING, B, SparseIndex, build_sparse_index, count_terms, idf, term_saturation
 
 
 def one_shot(keys, counts, offsets, fields):
@@ -29,8 +29,9 @@ def one_shot(keys, counts, offsets, fields):
     weights *= np.repeat(idf(doc_freq.astype(np.float64), n_docs).astype(np.float32), doc_freq)
     term_of_posting = np.repeat(np.arange(len(term_starts)), doc_freq)
     order = np.lexsort((-weights, term_of_posting))
-    return SparseIndex(keys_sorted[term_starts], np.append(term_starts, len(keys_sorted)).astype(np.int64),
-                       docs_sorted[order].astype(np.int32), weights[order].astype(np.float32), n_docs)
+    table = np.empty(len(order), dtype=POSTING)
+    table["doc"], table["weight"] = docs_sorted[order], weights[order]
+    return SparseIndex(keys_sorted[term_starts], np.append(term_starts, len(keys_sorted)).astype(np.int64), table, n_docs)
 
 
 def test_chunked_postings_equal_the_one_shot_build():
@@ -43,12 +44,12 @@ def test_chunked_postings_equal_the_one_shot_build():
     expected = one_shot(keys, counts, offsets, fields)
     for chunk in (1, 7, 100, 10_000_000):
         got = build_sparse_index(keys, counts, offsets, fields=fields, chunk_postings=chunk)
-        for name in ("term_keys", "indptr", "doc_ids", "weights"):
+        for name in ("term_keys", "indptr", "table"):
             assert np.array_equal(getattr(got, name), getattr(expected, name)), (chunk, name)
             assert getattr(got, name).dtype == getattr(expected, name).dtype
         got = build_sparse_index(keys, counts, offsets, field_of=lambda a, b, k: (k >= 150).astype(np.int64),
                                  chunk_postings=chunk)
-        assert np.array_equal(got.weights, expected.weights) and np.array_equal(got.doc_ids, expected.doc_ids)
+        assert np.array_equal(got.table, expected.table)
 
 
 def test_reused_articles_give_the_same_arrays_as_a_fresh_build(tmp_path):

@@ -95,3 +95,23 @@ def test_scores_are_in_range_and_fall_with_rank(service):
     scores = [r.score for r in answer.results]
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert scores == sorted(scores, reverse=True)
+
+
+def test_a_republished_paragraph_is_shown_once(tmp_path):
+    original = ("全省近3年引进急需紧缺人才9778人，其中博士学位人才1200人。"
+                "引进人才主要分布在先进制造、生物医药和数字经济等领域。")
+    knowledge = make_knowledge(tmp_path, with_sample=False, files={
+        "a.md": "---\ntitle: 人才引进情况\nsource: 人事厅\n---\n" + original,
+        # The same paragraph as another outlet carried it: other title and source, two characters edited.
+        "b.md": "---\ntitle: 我省人才工作成效显著\nsource: 日报\n---\n" + original.replace("主要", "多数"),
+        # Traditional script, otherwise the same.
+        "c.md": "---\ntitle: 人才引進\nsource: 週報\n---\n全省近3年引進急需緊缺人才9778人，其中博士學位人才1200人。"
+                "引進人才主要分佈在先進製造、生物醫藥和數字經濟等領域。",
+        "d.md": "---\ntitle: 人才公寓\n---\n全省人才公寓已建成3000套，引进人才可按规定申请入住。",
+    })
+    config = config_for(knowledge)
+    build_knowledge_base(config)
+    results = QAService.open(config).ask("近3年引进了多少急需紧缺人才？", k=5).results
+    assert "9778" in results[0].snippet
+    assert sum("9778" in r.snippet for r in results) == 1
+    assert any("人才公寓" in r.passage.text for r in results[1:])  # a different paragraph is still shown

@@ -63,7 +63,7 @@ def run_bench(work: Path, sets: list[Path], sizes: list[int], settings, baseline
         row["serve"] = run_phase("serve", base, str(questions_file))
         if baseline and size:
             row["baseline"] = run_phase("baseline", base, str(questions_file), str(BASELINE_MAX_PASSAGES))
-        if size == incremental_at:
+        if size and size == incremental_at:
             from bot.evaluation.bench_data import filler_path
 
             changed = filler_path(base / "articles", n_filler // 2)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.index.arrays import FileArray, sorted_unique
+
 K1 = 1.2
 B = 0.75
 
@@ -25,23 +27,29 @@ def term_saturation(tf: np.ndarray, doc_len: np.ndarray, avg_len: np.ndarray, k1
     return tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * doc_len / np.maximum(avg_len, 1e-9)))
 
 
+# A posting: the passage and the term's finished BM25 weight in it. Stored side by side, a term's
+# postings are one contiguous read.
+POSTING = np.dtype([("doc", "<i4"), ("weight", "<f4")])
+
+
 @dataclass(frozen=True)
 class SparseIndex:
     """Postings grouped by term hash; within a term, the highest-scoring passages come first."""
 
     term_keys: np.ndarray  # int64 term keys, sorted, unique
     indptr: np.ndarray  # int64, len(term_keys) + 1
-    doc_ids: np.ndarray  # int32
-    weights: np.ndarray  # float32
+    table: np.ndarray | FileArray  # POSTING records, term after term
     n_docs: int
 
-    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
-        """Passage ids and weights of one term (empty when unknown)."""
+    def postings(self, term: int, limit: int | None = None) -> np.ndarray:
+        """POSTING records of one term, at most `limit` of the best (empty when unknown)."""
         pos = int(np.searchsorted(self.term_keys, term))
         if pos >= len(self.term_keys) or int(self.term_keys[pos]) != term:
-            return self.doc_ids[:0], self.weights[:0]
+            return self.table[:0]
         start, end = int(self.indptr[pos]), int(self.indptr[pos + 1])
-        return self.doc_ids[start:end], self.weights[start:end]
+        if limit is not None:
+            end = min(end, start + limit)
+        return self.table[start:end]
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For many keys at once: whether each is in the index, and its document frequency."""
@@ -52,27 +60,32 @@ class SparseIndex:
         doc_freq = np.where(found, self.indptr[pos + 1] - self.indptr[pos], 0)
         return found, doc_freq
 
-    def score_keys(self, keys: np.ndarray, max_postings: int | None = None) -> np.ndarray:
-        """Dense BM25 scores of every passage for a set of keys, each with query weight 1."""
-        return self.score({int(k): 1.0 for k in keys}, max_postings)
+    def score_keys(self, keys: np.ndarray, max_postings: np.ndarray | None = None) -> np.ndarray:
+        """Dense BM25 scores of every passage for a set of keys, each with query weight 1;
+        max_postings gives each key's cap (see score)."""
+        caps = [None] * len(keys) if max_postings is None else [int(m) for m in max_postings]
+        return self.score({int(k): 1.0 for k in keys}, dict(zip((int(k) for k in keys), caps)))
 
-    def score(self, terms: dict[int, float], max_postings: int | None = None) -> np.ndarray:
+    def score(self, terms: dict[int, float], max_postings: dict[int, int | None] | None = None) -> np.ndarray:
         """Dense scores of every passage for a query given as {term hash: query weight}.
 
-        max_postings keeps only each term's best postings: for a term in most passages the tail
+        max_postings keeps only a term's best postings: for a term in most passages the tail
         adds little but costs a lot in a large base.
         """
-        ids, weights = [], []
+        parts, query_weights = [], []
         for term, query_weight in terms.items():
-            doc_ids, term_weights = self.postings(term)
-            if max_postings is not None:
-                doc_ids, term_weights = doc_ids[:max_postings], term_weights[:max_postings]
-            if len(doc_ids):
-                ids.append(doc_ids)
-                weights.append(term_weights * np.float32(query_weight))
-        if not ids:
-            return np.zeros(self.n_docs, dtype=np.float32)
-        return np.bincount(np.concatenate(ids), np.concatenate(weights), minlength=self.n_docs).astype(np.float32)
+            records = self.postings(term, (max_postings or {}).get(term))
+            if len(records):
+                parts.append(records)
+                query_weights.append(query_weight)
+        if not parts:
+            return np.zeros(self.n_docs)
+        postings = np.concatenate(parts)
+        weights = postings["weight"]
+        if any(w != 1.0 for w in query_weights):
+            weights = weights * np.repeat(np.array(query_weights, np.float32), [len(p) for p in parts])
+        # float64, as bincount makes it: a float32 copy would cost as much as the sum at a million passages.
+        return np.bincount(postings["doc"], weights, minlength=self.n_docs)
 
 
 # Postings handled at once while building: bounds the build's memory, whatever the size of the base.
@@ -97,26 +110,26 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
     chunks = _doc_chunks(offsets, chunk_postings)
 
     # Pass 1: field lengths per passage and each chunk's vocabulary; then term ids of every posting.
-    n_fields = 1
     field_len_parts, vocab_parts = [], []
     term_ids = np.empty(total, dtype=np.int32)  # filled once the whole vocabulary is known
     for first_doc, last_doc in chunks:
         start, stop = int(offsets[first_doc]), int(offsets[last_doc])
         chunk_keys = np.asarray(keys[start:stop], dtype=np.int64)
         chunk_fields = field_of(start, stop, chunk_keys)
-        n_fields = max(n_fields, int(chunk_fields.max()) + 1 if len(chunk_fields) else 1)
+        chunk_n_fields = int(chunk_fields.max()) + 1 if len(chunk_fields) else 1
         docs = np.repeat(np.arange(last_doc - first_doc, dtype=np.int64), np.diff(offsets[first_doc:last_doc + 1]))
-        field_len_parts.append((docs, chunk_fields, np.asarray(counts[start:stop])))
-        vocab_parts.append(_sorted_unique(chunk_keys))
-        del chunk_keys
+        field_len_parts.append(np.bincount(docs * chunk_n_fields + chunk_fields,
+                                           weights=np.asarray(counts[start:stop]),
+                                           minlength=(last_doc - first_doc) * chunk_n_fields).reshape(-1, chunk_n_fields))
+        vocab_parts.append(sorted_unique(chunk_keys))
+        del chunk_keys, chunk_fields, docs
+    n_fields = max([part.shape[1] for part in field_len_parts], default=1)
     field_len = np.zeros((n_docs, n_fields))
-    for (first_doc, last_doc), (docs, chunk_fields, chunk_counts) in zip(chunks, field_len_parts):
-        field_len[first_doc:last_doc] = np.bincount(docs * n_fields + chunk_fields, weights=chunk_counts,
-                                                    minlength=(last_doc - first_doc) * n_fields
-                                                    ).reshape(-1, n_fields)
+    for (first_doc, last_doc), part in zip(chunks, field_len_parts):
+        field_len[first_doc:last_doc, :part.shape[1]] = part
     del field_len_parts
     field_avg = field_len.mean(axis=0) if n_docs else np.zeros(n_fields)
-    term_keys = _sorted_unique(np.concatenate(vocab_parts)) if vocab_parts else np.zeros(0, dtype=np.int64)
+    term_keys = sorted_unique(np.concatenate(vocab_parts)) if vocab_parts else np.zeros(0, dtype=np.int64)
     del vocab_parts
     doc_freq = np.zeros(len(term_keys), dtype=np.int64)
     lookup = _TermIds(term_keys)
@@ -132,8 +145,8 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
     term_idf = idf(doc_freq.astype(np.float64), n_docs).astype(np.float32)
 
     # Pass 2: each posting's weight, placed in its term's list in passage order (a counting sort).
-    doc_ids = np.empty(total, dtype=np.int32)
-    weights = np.empty(total, dtype=np.float32)
+    table = np.empty(total, dtype=POSTING)
+    doc_ids, weights = table["doc"], table["weight"]  # views into the table
     fill = indptr[:-1].copy()
     for first_doc, last_doc in chunks:
         start, stop = int(offsets[first_doc]), int(offsets[last_doc])
@@ -171,9 +184,8 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
         packed.sort()
         order = (packed & np.uint64((1 << pos_bits) - 1)).astype(np.int64)
         assert term_bits + 32 + pos_bits <= 64
-        doc_ids[start:stop] = doc_ids[start:stop][order]
-        weights[start:stop] = weights[start:stop][order]
-    return SparseIndex(term_keys=term_keys.astype(np.int64), indptr=indptr, doc_ids=doc_ids, weights=weights,
+        table[start:stop] = table[start:stop][order]
+    return SparseIndex(term_keys=term_keys.astype(np.int64), indptr=indptr, table=table,
                        n_docs=n_docs)
 
 
@@ -208,14 +220,6 @@ class _TermIds:
         if len(missed):
             ids[missed] = np.searchsorted(self.term_keys, keys[missed])
         return ids
-
-
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """np.unique by one sort (np.unique on int64 may take a much slower hashing path)."""
-    values = np.sort(values)
-    keep = np.ones(len(values), dtype=bool)
-    keep[1:] = values[1:] != values[:-1]
-    return values[keep]
 
 
 def _stable_order(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

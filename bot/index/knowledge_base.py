@@ -99,7 +99,7 @@ class KnowledgeBase:
         self.passage_ids = files.array("passages.id")
         self.passage_article = files.array("passages.article")
         self.passage_terms = files.ragged("passages.terms")
-        self.passage_counts = files.array("passages.counts")
+        self.passage_counts = files.large_array("passages.counts")
         self.passage_sentences = files.array("passages.sentences", mmap=False)  # offsets into the sentence table
         self.sentence_spans = files.array("sentences.span")
         self.sentence_flags = files.array("sentences.flags")
@@ -109,8 +109,7 @@ class KnowledgeBase:
         self.sparse = SparseIndex(
             term_keys=files.array("bm25.terms"),
             indptr=files.array("bm25.indptr"),
-            doc_ids=files.array("bm25.doc_ids"),
-            weights=files.array("bm25.weights"),
+            table=files.large_array("bm25.postings"),
             n_docs=len(self.passage_texts),
         )
         self._check_shapes()

@@ -23,12 +23,15 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from bot.errors import IndexInvalid, IndexMissing
-from bot.index.arrays import RaggedTable, StringTable, pack_ragged, pack_strings
+from bot.index.arrays import FileArray, RaggedTable, StringTable, pack_ragged, pack_strings
 
 FORMAT_NAME = "qabot-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
+# Arrays smaller than this are memory-mapped even where queries read them in scattered pieces:
+# all of one such array in RSS is little, and mapped reads cost nothing. Larger ones use pread.
+MAP_WHOLE_BELOW = 64 << 20
 BUILDS = "builds"
 
 
@@ -207,11 +210,22 @@ class IndexFiles:
         # than the indexing itself on the query path, which slices these arrays thousands of times.
         return values.view(np.ndarray) if mmap else values
 
+    def large_array(self, name: str) -> np.ndarray | FileArray:
+        """An array that queries read in scattered small pieces: read with pread when it is large
+        (see FileArray), mapped when it is small enough to be resident whole at no cost."""
+        path = self.dir / f"{name}.npy"
+        try:
+            if path.stat().st_size < MAP_WHOLE_BELOW:
+                return self.array(name)
+            return FileArray(path)
+        except (OSError, ValueError) as exc:
+            raise self.damaged(f"{path.name} cannot be read: {exc}") from None
+
     def strings(self, name: str) -> StringTable:
         return StringTable(self.array(f"{name}.blob"), self.array(f"{name}.offsets", mmap=False))
 
     def ragged(self, name: str) -> RaggedTable:
-        return RaggedTable(self.array(f"{name}.values"), self.array(f"{name}.offsets"))
+        return RaggedTable(self.large_array(f"{name}.values"), self.array(f"{name}.offsets"))
 
     def json(self, name: str) -> Any:
         path = self.dir / f"{name}.json"

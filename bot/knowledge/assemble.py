@@ -21,6 +21,10 @@ _COLUMNS = {
     "sentences.terms.values": np.int64, "sentences.terms.offsets": np.int64,
     "articles.title_terms.values": np.int64, "articles.title_terms.offsets": np.int64,
 }
+# Unchanged articles are copied from the previous build in runs of at most this many passages:
+# each run's terms are read into memory (about 5 KB a passage), so this bounds the copy's memory.
+REUSE_RUN_PASSAGES = 50_000
+
 _OFFSETS = [name for name in _COLUMNS if name.endswith(".offsets")] + ["passages.sentences"]
 
 
@@ -80,7 +84,8 @@ class IndexStream:
 
     def reuse(self, kb: KnowledgeBase, article: int) -> None:
         """Article number `article` of the previous build, unchanged and under the same key."""
-        if self._run is not None and self._run[0] is kb and self._run[2] == article:
+        if self._run is not None and self._run[0] is kb and self._run[2] == article and \
+                kb.articles[article].first_passage - kb.articles[self._run[1]].first_passage < REUSE_RUN_PASSAGES:
             self._run = (kb, self._run[1], article + 1)
             return
         self._flush_run()

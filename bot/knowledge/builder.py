@@ -23,6 +23,7 @@ import numpy as np
 
 from bot.config import Config, PassageSettings
 from bot.errors import BuildFailed, IndexInvalid, IndexMissing, QabotError
+from bot.index.arrays import FileArray
 from bot.index.bm25 import build_sparse_index
 from bot.index.knowledge_base import ArticleRecord, KnowledgeBase
 from bot.index.store import FORMAT_VERSION, IndexWriter, build_lock
@@ -181,16 +182,14 @@ def _build_locked(config: Config, progress, workers: int | None) -> BuildReport:
 
 def _write_sparse(writer: IndexWriter) -> None:
     """The BM25 postings, from the passage terms just written, a chunk at a time."""
-    def load(name: str) -> np.ndarray:
-        return np.load(writer.tmp_dir / f"{name}.npy", mmap_mode="r").view(np.ndarray)
-
-    keys, offsets = load("passages.terms.values"), np.array(load("passages.terms.offsets"))
-    sparse = build_sparse_index(keys, load("passages.counts"), offsets,
+    # Read a chunk at a time rather than mapped: mapped pages stay in the build's RSS once read.
+    keys, counts = FileArray(writer.tmp_dir / "passages.terms.values.npy"), FileArray(writer.tmp_dir / "passages.counts.npy")
+    offsets = np.load(writer.tmp_dir / "passages.terms.offsets.npy")
+    sparse = build_sparse_index(keys, counts, offsets,
                                 field_of=lambda start, stop, chunk: (chunk >= WORD_FLAG).astype(np.int64))
     writer.array("bm25.terms", sparse.term_keys)
     writer.array("bm25.indptr", sparse.indptr)
-    writer.array("bm25.doc_ids", sparse.doc_ids)
-    writer.array("bm25.weights", sparse.weights)
+    writer.array("bm25.postings", sparse.table)
 
 
 def _skip_hint(skipped: list[Skipped]) -> str:

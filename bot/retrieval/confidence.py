@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from bot.index.arrays import gather_rows
+from bot.index.arrays import gather_rows, sorted_unique
 from bot.index.bm25 import K1, idf
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.query import Query
@@ -37,7 +37,15 @@ def article_terms(kb: KnowledgeBase, article: int) -> np.ndarray:
     lo = int(kb.passage_sentences[record.first_passage])
     hi = int(kb.passage_sentences[record.first_passage + record.passage_count])
     flat, _ = gather_rows(kb.sentence_terms.offsets, kb.sentence_terms.values, np.arange(lo, hi))
-    return np.unique(np.concatenate([flat, kb.title_terms[article]]))
+    return sorted_unique(np.concatenate([flat, kb.title_terms[article]]))
+
+
+def contains(sorted_unique_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """np.isin(keys, sorted_unique_keys) by binary search (np.isin hashes, much slower here)."""
+    if not len(sorted_unique_keys):
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_unique_keys, keys), len(sorted_unique_keys) - 1)
+    return sorted_unique_keys[pos] == keys
 
 
 def confidence_features(kb: KnowledgeBase, query: Query, ranking: Ranking, article: int) -> np.ndarray:
@@ -49,13 +57,13 @@ def confidence_features(kb: KnowledgeBase, query: Query, ranking: Ranking, artic
     # The few rarest bigrams and words usually name what the question is about.
     n_docs = max(query.n_docs, REFERENCE_PASSAGES)
     question_idf = idf(query.question_doc_freq.astype(np.float64), n_docs)
-    present = query.question_found & np.isin(query.question_keys, terms)
+    present = query.question_found & contains(terms, query.question_keys)
     rare = np.flatnonzero(query.question_keys >= BIGRAM_FLAG)
     rare = rare[np.argsort(-question_idf[rare], kind="stable")][:RAREST_TERMS]
     rare_total = question_idf[rare].sum()
     rare_coverage = float((question_idf[rare] * present[rare]).sum() / rare_total) if rare_total > 0 else 0.0
     title_in_question = title_named(kb.articles[article].title, query.normalized)
-    in_article = np.isin(query.keys, terms)
+    in_article = contains(terms, query.keys)
     weights = idf(query.doc_freq.astype(np.float64), n_docs) * query.kinds
     weight_sum = float((question_idf * query.question_kinds).sum())
     article_coverage = float((weights * in_article)[query.original].sum() / max(weight_sum, 1e-6))

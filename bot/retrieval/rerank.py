@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.index.arrays import gather_rows
+from bot.index.arrays import gather_rows, sorted_unique
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.query import Query
 from bot.text.analysis import FIRST_SENTENCE, HAS_DATE, HAS_NUMBER
@@ -94,7 +94,7 @@ def rank_sentences(kb: KnowledgeBase, query: Query, passage_scores: np.ndarray) 
         return None
     best_stage_one = float(passage_scores[top].max())
     top_articles = kb.passage_article[top]
-    around = np.unique(np.concatenate([top - 1, top, top + 1]))
+    around = sorted_unique(np.concatenate([top - 1, top, top + 1]))
     around = around[(around >= 0) & (around < kb.passage_count)]
     around = around[np.isin(kb.passage_article[around], top_articles)]
     first = kb.passage_sentences[around]

@@ -8,17 +8,22 @@ from bot.config import RetrievalSettings
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.answer import Answer, Result
 from bot.retrieval.confidence import confidence
+from bot.retrieval.duplicates import DistinctPassages
 from bot.retrieval.query import parse_question
 from bot.retrieval.rerank import rank_sentences
 from bot.retrieval.snippet import SnippetBuilder, mark_spans
 from bot.text.normalize import normalize
-from bot.text.terms import QUESTION_BIGRAMS, QUESTION_CHARS, Segmenter, is_term_char
+from bot.text.terms import BIGRAM_FLAG, QUESTION_BIGRAMS, QUESTION_CHARS, Segmenter, is_term_char
 
 
 # Stage one reads at most this many postings of each term, best first: in a large base a common
 # character or bigram is in most passages, and the tail of its list only adds a little to many
-# scores. Below ~20,000 passages nothing is cut.
+# scores. Below 20,000 passages nothing is cut.
 CANDIDATE_POSTINGS = 20_000
+# Single characters are most of the postings a question touches (86% at 100,000 passages) and say
+# least about which passage answers it, so their cap is smaller: at 100,000 passages this made
+# stage one about 1.3x faster for 0.3 points of answer-in-top1.
+CHAR_POSTINGS = 5_000
 
 
 class Retriever:
@@ -37,17 +42,17 @@ class Retriever:
         query = parse_question(question, self.segmenter, self.kb.sparse, self.synonyms)
         if not len(query.keys):
             return Answer(question, False, ())
-        passage_scores = self.kb.sparse.score_keys(query.keys[query.original], max_postings=CANDIDATE_POSTINGS)
+        stage_one_keys = query.keys[query.original]
+        caps = np.where(stage_one_keys < BIGRAM_FLAG, CHAR_POSTINGS, CANDIDATE_POSTINGS)
+        passage_scores = self.kb.sparse.score_keys(stage_one_keys, max_postings=caps)
         ranking = rank_sentences(self.kb, query, passage_scores)
         if ranking is None:
             return Answer(question, False, ())
         order = np.argsort(-ranking.score, kind="stable")
         picked: list[int] = []
-        seen_passages: set[int] = set()
+        distinct = DistinctPassages(self.kb)
         for row in order:
-            passage = int(self.kb.sentence_passage[ranking.sentences[row]])
-            if passage not in seen_passages:
-                seen_passages.add(passage)
+            if distinct.admit(int(self.kb.sentence_passage[ranking.sentences[row]])):
                 picked.append(int(row))
             if len(picked) == offset + k:
                 break

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.index.arrays import sorted_unique
 from bot.knowledge.passages import split_sentences
 from bot.text.normalize import normalize
 from bot.text.terms import Segmenter, char_terms, word_key
@@ -98,7 +99,7 @@ class ArticleAnalyzer:
         if cached is not None:
             return cached
         keys = char_terms(sentence) + self.segmenter.word_terms(sentence)
-        result = (keys, np.unique(np.array(keys, dtype=np.int64)))
+        result = (keys, sorted_unique(np.array(keys, dtype=np.int64)))
         if len(self._sentences) >= SENTENCE_CACHE_SIZE:
             self._sentences.clear()
         self._sentences[sentence] = result
@@ -107,7 +108,7 @@ class ArticleAnalyzer:
     def _analyse(self, title: str, passages: list[tuple[str | None, str]]) -> ArticleAnalysis:
         title_norm = normalize(title)
         title_keys = char_terms(title_norm) + self.segmenter.word_terms(title_norm)
-        result = ArticleAnalysis(np.unique(np.array(title_keys, dtype=np.int64)), [], [], [], [], [])
+        result = ArticleAnalysis(sorted_unique(np.array(title_keys, dtype=np.int64)), [], [], [], [], [])
         first = True
         for heading, text in passages:
             normalized = normalize(text)
