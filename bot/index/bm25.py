@@ -7,6 +7,8 @@ vocabulary at load time and a passage's terms can be cached between builds witho
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,6 +92,7 @@ class SparseIndex:
 
 # Postings handled at once while building: bounds the build's memory, whatever the size of the base.
 CHUNK_POSTINGS = 8_000_000
+BUILD_THREADS = min(2, os.cpu_count() or 1)
 
 
 def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray, fields: np.ndarray | None = None,
@@ -133,22 +136,31 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
     del vocab_parts
     doc_freq = np.zeros(len(term_keys), dtype=np.int64)
     lookup = _TermIds(term_keys)
+    chunk_counts = []
     for first_doc, last_doc in chunks:
         start, stop = int(offsets[first_doc]), int(offsets[last_doc])
         # Each passage's keys are sorted, so the searches of a passage walk the same path: this is
         # several times faster than np.unique(..., return_inverse=True) and its argsort.
         ids = lookup(np.asarray(keys[start:stop], dtype=np.int64))
         term_ids[start:stop] = ids
-        doc_freq += np.bincount(ids, minlength=len(term_keys))
+        chunk_counts.append(np.bincount(ids, minlength=len(term_keys)).astype(np.int32))
+        doc_freq += chunk_counts[-1]
     indptr = np.zeros(len(term_keys) + 1, dtype=np.int64)
     np.cumsum(doc_freq, out=indptr[1:])
     term_idf = idf(doc_freq.astype(np.float64), n_docs).astype(np.float32)
+    # Where each chunk's postings of each term begin: chunks then fill their slots independently.
+    chunk_fill = []
+    fill = indptr[:-1].copy()
+    for counts_of_chunk in chunk_counts:
+        chunk_fill.append(fill.copy())
+        fill += counts_of_chunk
+    del chunk_counts, fill
 
     # Pass 2: each posting's weight, placed in its term's list in passage order (a counting sort).
     table = np.empty(total, dtype=POSTING)
-    doc_ids, weights = table["doc"], table["weight"]  # views into the table
-    fill = indptr[:-1].copy()
-    for first_doc, last_doc in chunks:
+
+    def place(chunk: int) -> None:
+        first_doc, last_doc = chunks[chunk]
         start, stop = int(offsets[first_doc]), int(offsets[last_doc])
         ids = term_ids[start:stop]
         docs = np.repeat(np.arange(first_doc, last_doc, dtype=np.int32), np.diff(offsets[first_doc:last_doc + 1]))
@@ -158,33 +170,39 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
         avg = field_avg[chunk_fields].astype(np.float32)
         chunk_weights = term_saturation(tf, doc_len, avg, k1, b)
         chunk_weights *= term_idf[ids]
-        chunk_counts = np.bincount(ids, minlength=len(term_keys))
         order, sorted_ids = _stable_order(ids)
-        # A posting's place: its term's next free slot, plus its rank among the chunk's postings of that term.
-        chunk_start = np.cumsum(chunk_counts) - chunk_counts
-        positions = (fill - chunk_start)[sorted_ids] + np.arange(len(sorted_ids))
-        doc_ids[positions] = docs[order]
-        weights[positions] = chunk_weights[order]
-        fill += chunk_counts
-    del term_ids
+        # A posting's place: its term's first slot for this chunk, plus its rank among the chunk's postings of that term.
+        firsts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+        rank = np.arange(len(sorted_ids)) - np.repeat(firsts, np.diff(np.r_[firsts, len(sorted_ids)]))
+        positions = chunk_fill[chunk][sorted_ids] + rank
+        placed = np.empty(len(order), dtype=POSTING)
+        placed["doc"], placed["weight"] = docs[order], chunk_weights[order]
+        table[positions] = placed  # one scatter of whole records, not two of strided fields
 
     # Within each term, best postings first, so a query can stop after the head of a long list.
     # One sort of packed (term, descending weight, position) keys per run of terms: the run is
     # small enough (or a single term) for the three to fit in 64 bits.
-    for first_term, last_term in _doc_chunks(indptr, SORT_RUN):
+    def order_by_weight(run: tuple[int, int]) -> None:
+        first_term, last_term = run
         start, stop = int(indptr[first_term]), int(indptr[last_term])
         if stop - start < 2:
-            continue
+            return
         term_bits = (last_term - first_term - 1).bit_length()
         pos_bits = (stop - start - 1).bit_length()
         term_of_posting = np.repeat(np.arange(last_term - first_term, dtype=np.uint64), doc_freq[first_term:last_term])
-        packed = (term_of_posting << np.uint64(32)) | _descending_bits(weights[start:stop])
+        packed = (term_of_posting << np.uint64(32)) | _descending_bits(table["weight"][start:stop])
         packed <<= np.uint64(pos_bits)
         packed |= np.arange(stop - start, dtype=np.uint64)
         packed.sort()
         order = (packed & np.uint64((1 << pos_bits) - 1)).astype(np.int64)
         assert term_bits + 32 + pos_bits <= 64
         table[start:stop] = table[start:stop][order]
+
+    # numpy lets go of the GIL in its sorts and scatters, so two threads use two cores here.
+    with ThreadPoolExecutor(max_workers=BUILD_THREADS) as pool:
+        list(pool.map(place, range(len(chunks))))
+        del term_ids, chunk_fill
+        list(pool.map(order_by_weight, _doc_chunks(indptr, SORT_RUN)))
     return SparseIndex(term_keys=term_keys.astype(np.int64), indptr=indptr, table=table,
                        n_docs=n_docs)
 
