@@ -216,6 +216,9 @@ def test_damaged_index_gives_one_clear_error(tmp_path, damage, message):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert message in result.stderr
-    # Rebuilding repairs it.
-    build_knowledge_base(config)
+    # Rebuilding repairs it, and says what it replaced.
+    report = build_knowledge_base(config)
     assert KnowledgeBase(config.index_path).passage_count > 0
+    assert message in report.replaced_unusable and "run `qabot build`" not in report.replaced_unusable
+    assert any(line.startswith("built anew: the previous index could not be read") for line in report.summary_lines())
+    assert build_knowledge_base(config).replaced_unusable is None

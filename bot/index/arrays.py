@@ -1,4 +1,4 @@
-"""Packing strings and ragged lists into flat numpy arrays that can be memory-mapped."""
+"""Flat numpy arrays for the index: packing strings and ragged lists, and reading them back (mapped or with pread)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ class FileArray:
 
     Memory-mapped, each scattered read of a large array maps a whole neighbourhood of pages
     (the kernel's fault-around), and mapped pages count in the process's RSS: at a million
-    passages, a few hundred questions mapped all 2.4 GB of postings. Read with pread, the file
+    passages, 500 questions mapped 2.3 of the 2.4 GB of postings. Read with pread, the file
     stays in the page cache, shared and reclaimable, and the process holds only what a query uses.
     Thread-safe: pread has no file position.
     """

@@ -161,7 +161,7 @@ def build_lock(root: Path) -> Iterator[None]:
 
 
 class IndexFiles:
-    """A committed build opened for reading; arrays are memory-mapped."""
+    """A committed build opened for reading; arrays are memory-mapped, or read with pread (large_array)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root

@@ -54,6 +54,7 @@ class BuildReport:
     text_bytes: int = 0
     seconds: float = 0.0
     index_dir: Path | None = None
+    replaced_unusable: str | None = None  # why the index found before the build could not be read
 
     @property
     def mb_per_second(self) -> float:
@@ -66,6 +67,8 @@ class BuildReport:
             f"re-analysed: {self.analysed}",
             f"time: {self.seconds:.2f} s ({self.text_bytes / 1e6:.2f} MB of text, {self.mb_per_second:.2f} MB/s)",
         ]
+        if self.replaced_unusable:
+            lines.append(f"built anew: the previous index could not be read ({self.replaced_unusable})")
         if self.skipped:
             lines.append(f"skipped: {len(self.skipped)}")
             lines.extend(f"  {s.key}: {s.reason}" for s in self.skipped)
@@ -108,7 +111,7 @@ def _build_locked(config: Config, progress, workers: int | None) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
     fingerprint = pipeline_fingerprint(config)
-    previous = _open_previous(config, fingerprint)
+    previous, report.replaced_unusable = _open_previous(config, fingerprint)
     paths, problems = find_article_files(config.articles_path, config.knowledge_dir)
     report.skipped.extend(problems)
 
@@ -236,16 +239,19 @@ class _PreviousBuild:
         )
 
 
-def _open_previous(config: Config, fingerprint: str) -> _PreviousBuild | None:
+def _open_previous(config: Config, fingerprint: str) -> tuple[_PreviousBuild | None, str | None]:
+    """The build being served, for reuse, or None and why it can't be read (None when there is none)."""
     try:
         kb = KnowledgeBase(config.index_path)
-    except (IndexMissing, IndexInvalid):
-        return None
+    except IndexMissing:
+        return None, None
+    except IndexInvalid as exc:
+        return None, str(exc).removesuffix("; run `qabot build` to rebuild it")
     previous = _PreviousBuild(kb)
     if kb.manifest.get("pipeline") != fingerprint:
         # Passages and terms would differ now; keep only the keys, to report added/changed/removed.
         previous.by_digest = {}
-    return previous
+    return previous, None
 
 
 def _rekeyed(item: AnalysedArticle, key: str) -> AnalysedArticle:
