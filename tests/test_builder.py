@@ -37,7 +37,7 @@ def test_each_bad_file_is_skipped_with_a_reason(tmp_path):
     assert reasons["articles/empty.txt"] == "file is empty"
     assert reasons["articles/blank.txt"] == "file is empty"
     assert reasons["articles/binary.txt"] == "file is binary, not text"
-    assert reasons["articles/undecodable.txt"] == "file is neither UTF-8 nor GB18030 text"
+    assert reasons["articles/undecodable.txt"] == "file is neither UTF-8 nor GB18030 text (not UTF-8 from line 1)"
     assert reasons["articles/copy/duplicate.txt"] == "duplicate of articles/000_be29e6b4f69db29d.txt"
     assert reasons["articles/big.txt"].startswith("file is 7.2 MB, over the 5.0 MB limit")
     assert reasons["articles/punctuation.txt"].startswith("no indexable text")

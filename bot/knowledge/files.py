@@ -62,7 +62,7 @@ def read_article_file(path: Path, key_base: Path, max_bytes: int) -> SourceFile 
         return Skipped(key, "file is binary, not text")
     text = decode_text(raw)
     if text is None:
-        return Skipped(key, "file is neither UTF-8 nor GB18030 text")
+        return Skipped(key, "file is neither UTF-8 nor GB18030 text" + _where_utf8_fails(raw))
     return SourceFile(key, path, text, hashlib.sha256(raw).hexdigest())
 
 
@@ -79,6 +79,19 @@ def decode_text(raw: bytes) -> str | None:
     # GB18030 decodes almost any byte string; reject results that are mostly control characters.
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
     return None if controls > len(text) * 0.01 else text
+
+
+def _where_utf8_fails(raw: bytes) -> str:
+    """Where UTF-8 decoding stops, and whether what came before was UTF-8 Chinese: a file that
+    switches encoding half-way (pasted from two sources) says so, and the admin knows where to look."""
+    try:
+        raw.decode("utf-8-sig")
+        return ""
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        if any(byte >= 0x80 for byte in raw[:exc.start]):
+            return f" (UTF-8 until line {line}, which is not: mixed encodings?)"
+        return f" (not UTF-8 from line {line})"
 
 
 def _relative(path: Path, base: Path) -> str:
