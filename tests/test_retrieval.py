@@ -83,6 +83,15 @@ def test_snippet_of_a_long_article_centres_on_the_answering_sentence(tmp_path):
     assert len(best.snippet) <= 200
 
 
+def test_a_who_question_shows_the_name_before_the_he_sentence(tmp_path):
+    filler = "".join(f"第{n}段讲的是城市交通的一般情况，没有具体数字。" for n in range(10))
+    text = (f"人物介绍\n\n{filler}李明远是一位资深工程师。他在2015年主持设计了跨江大桥的主体结构。{filler}")
+    config = config_for(make_knowledge(tmp_path, with_sample=False, files={"person.txt": text}))
+    build_knowledge_base(config)
+    best = QAService.open(config).ask("谁在2015年主持设计了跨江大桥的主体结构").best
+    assert 0 <= best.snippet.index("李明远是一位资深工程师。他在2015年主持设计了跨江大桥的主体结构。") <= 30
+
+
 def test_unrelated_question_is_not_answered(service):
     for question in ("量子计算机的工作原理是什么", "今天北京的天气怎么样", "How do I bake bread?"):
         answer = service.ask(question)
