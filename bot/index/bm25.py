@@ -8,7 +8,8 @@ vocabulary at load time and a passage's terms can be cached between builds witho
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,31 +137,21 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
     del vocab_parts
     doc_freq = np.zeros(len(term_keys), dtype=np.int64)
     lookup = _TermIds(term_keys)
-    chunk_counts = []
     for first_doc, last_doc in chunks:
         start, stop = int(offsets[first_doc]), int(offsets[last_doc])
         # Each passage's keys are sorted, so the searches of a passage walk the same path: this is
         # several times faster than np.unique(..., return_inverse=True) and its argsort.
         ids = lookup(np.asarray(keys[start:stop], dtype=np.int64))
         term_ids[start:stop] = ids
-        chunk_counts.append(np.bincount(ids, minlength=len(term_keys)).astype(np.int32))
-        doc_freq += chunk_counts[-1]
+        doc_freq += np.bincount(ids, minlength=len(term_keys))
     indptr = np.zeros(len(term_keys) + 1, dtype=np.int64)
     np.cumsum(doc_freq, out=indptr[1:])
     term_idf = idf(doc_freq.astype(np.float64), n_docs).astype(np.float32)
-    # Where each chunk's postings of each term begin: chunks then fill their slots independently.
-    chunk_fill = []
-    fill = indptr[:-1].copy()
-    for counts_of_chunk in chunk_counts:
-        chunk_fill.append(fill.copy())
-        fill += counts_of_chunk
-    del chunk_counts, fill
 
     # Pass 2: each posting's weight, placed in its term's list in passage order (a counting sort).
     table = np.empty(total, dtype=POSTING)
 
-    def place(chunk: int) -> None:
-        first_doc, last_doc = chunks[chunk]
+    def place(first_doc: int, last_doc: int, chunk_fill: np.ndarray) -> None:
         start, stop = int(offsets[first_doc]), int(offsets[last_doc])
         ids = term_ids[start:stop]
         docs = np.repeat(np.arange(first_doc, last_doc, dtype=np.int32), np.diff(offsets[first_doc:last_doc + 1]))
@@ -174,7 +165,7 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
         # A posting's place: its term's first slot for this chunk, plus its rank among the chunk's postings of that term.
         firsts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
         rank = np.arange(len(sorted_ids)) - np.repeat(firsts, np.diff(np.r_[firsts, len(sorted_ids)]))
-        positions = chunk_fill[chunk][sorted_ids] + rank
+        positions = chunk_fill[sorted_ids] + rank
         placed = np.empty(len(order), dtype=POSTING)
         placed["doc"], placed["weight"] = docs[order], chunk_weights[order]
         table[positions] = placed  # one scatter of whole records, not two of strided fields
@@ -200,8 +191,16 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
 
     # numpy lets go of the GIL in its sorts and scatters, so two threads use two cores here.
     with ThreadPoolExecutor(max_workers=BUILD_THREADS) as pool:
-        list(pool.map(place, range(len(chunks))))
-        del term_ids, chunk_fill
+        placing: deque[Future] = deque()
+        fill = indptr[:-1].copy()  # each term's first free slot, for the next chunk
+        for first_doc, last_doc in chunks:
+            placing.append(pool.submit(place, first_doc, last_doc, fill.copy()))
+            fill += np.bincount(term_ids[offsets[first_doc]:offsets[last_doc]], minlength=len(term_keys))
+            if len(placing) > BUILD_THREADS:  # a bounded number of chunks in memory at once
+                placing.popleft().result()
+        for future in placing:
+            future.result()
+        del term_ids, fill
         list(pool.map(order_by_weight, _doc_chunks(indptr, SORT_RUN)))
     return SparseIndex(term_keys=term_keys.astype(np.int64), indptr=indptr, table=table,
                        n_docs=n_docs)
