@@ -69,6 +69,8 @@ class FileArray:
     Thread-safe: pread has no file position.
     """
 
+    TAKE_GAP = 512  # rows: reading a gap this long is cheaper than another system call
+
     def __init__(self, path: Path) -> None:
         with open(path, "rb") as handle:
             version = np.lib.format.read_magic(handle)
@@ -104,11 +106,12 @@ class FileArray:
         """Rows start..stop (clipped to the array) in a new in-memory array."""
         start, stop = max(0, start), min(self._length, stop)
         out = np.empty(max(0, stop - start), dtype=self.dtype)
-        if len(out):
-            wanted = out.nbytes
-            got = os.preadv(self._fd, [out], self._data_offset + start * self.dtype.itemsize)
-            if got != wanted:
-                raise OSError(f"short read: {got} of {wanted} bytes")
+        view, offset = memoryview(out).cast("B"), self._data_offset + start * self.dtype.itemsize
+        while len(view):  # one read returns at most ~2 GB on Linux
+            got = os.preadv(self._fd, [view], offset)
+            if got <= 0:
+                raise OSError(f"{self._length} rows expected, the file ended early")
+            view, offset = view[got:], offset + got
         return out
 
     def take(self, positions: np.ndarray) -> np.ndarray:
@@ -117,7 +120,6 @@ class FileArray:
         if not len(positions):
             return np.empty(0, dtype=self.dtype)
         wanted = sorted_unique(positions)
-        # Reading a gap of up to TAKE_GAP rows is cheaper than another system call.
         breaks = np.flatnonzero(np.diff(wanted) > self.TAKE_GAP) + 1
         run_starts = wanted[np.concatenate([[0], breaks])]
         run_stops = wanted[np.concatenate([breaks - 1, [len(wanted) - 1]])] + 1
@@ -125,8 +127,6 @@ class FileArray:
         run = np.searchsorted(run_starts, positions, side="right") - 1
         run_offsets = np.cumsum(run_stops - run_starts) - (run_stops - run_starts)
         return buffer[run_offsets[run] + positions - run_starts[run]]
-
-    TAKE_GAP = 512
 
 
 class RaggedTable:
