@@ -151,9 +151,8 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
     # Pass 2: each posting's weight, placed in its term's list in passage order (a counting sort).
     table = np.empty(total, dtype=POSTING)
 
-    def place(first_doc: int, last_doc: int, chunk_fill: np.ndarray) -> None:
+    def place(first_doc: int, last_doc: int, ids: np.ndarray, chunk_fill: np.ndarray) -> None:
         start, stop = int(offsets[first_doc]), int(offsets[last_doc])
-        ids = term_ids[start:stop]
         docs = np.repeat(np.arange(first_doc, last_doc, dtype=np.int32), np.diff(offsets[first_doc:last_doc + 1]))
         chunk_fields = field_of(start, stop, np.asarray(keys[start:stop], dtype=np.int64))
         tf = np.asarray(counts[start:stop]).astype(np.float32)
@@ -194,13 +193,14 @@ def build_sparse_index(keys: np.ndarray, counts: np.ndarray, offsets: np.ndarray
         placing: deque[Future] = deque()
         fill = indptr[:-1].copy()  # each term's first free slot, for the next chunk
         for first_doc, last_doc in chunks:
-            placing.append(pool.submit(place, first_doc, last_doc, fill.copy()))
-            fill += np.bincount(term_ids[offsets[first_doc]:offsets[last_doc]], minlength=len(term_keys))
+            ids = term_ids[offsets[first_doc]:offsets[last_doc]]
+            placing.append(pool.submit(place, first_doc, last_doc, ids, fill.copy()))
+            fill += np.bincount(ids, minlength=len(term_keys))
             if len(placing) > BUILD_THREADS:  # a bounded number of chunks in memory at once
                 placing.popleft().result()
         for future in placing:
             future.result()
-        del term_ids, fill
+        del term_ids, ids, fill
         list(pool.map(order_by_weight, _doc_chunks(indptr, SORT_RUN)))
     return SparseIndex(term_keys=term_keys.astype(np.int64), indptr=indptr, table=table,
                        n_docs=n_docs)
