@@ -5,6 +5,7 @@ import pytest
 from bot.knowledge.builder import build_knowledge_base
 from bot.retrieval.query import numerals_as_digits
 from bot.service import QAService
+from bot.text.synonyms import load_synonyms
 from bot.text.normalize import normalize
 from tests.support.knowledge import config_for, make_knowledge
 
@@ -124,3 +125,21 @@ def test_a_republished_paragraph_is_shown_once(tmp_path):
     assert "9778" in results[0].snippet
     assert sum("9778" in r.snippet for r in results) == 1
     assert any("人才公寓" in r.passage.text for r in results[1:])  # a different paragraph is still shown
+
+
+def test_built_in_synonyms_let_a_question_word_meet_the_article_word(tmp_path, monkeypatch):
+    files = {"a.txt": "华兴公司\n\n华兴公司在2005年上市。", "b.txt": "华兴公司\n\n华兴公司的总部位于杭州。"}
+    config = config_for(make_knowledge(tmp_path, with_sample=False, files=files))
+    build_knowledge_base(config)
+    question = "华兴公司坐落在哪个城市"  # 坐落 and 位于 share no character
+    assert "杭州" in QAService.open(config).ask(question).best.snippet
+    monkeypatch.setattr("bot.text.synonyms.DEFAULT_GROUPS", ())
+    assert "杭州" not in QAService.open(config).ask(question).best.snippet
+
+
+def test_synonyms_file_adds_to_the_built_in_groups(tmp_path):
+    path = tmp_path / "synonyms.yaml"
+    path.write_text("- [特长, 擅长]\n", encoding="utf-8")
+    with_file, without = load_synonyms(path), load_synonyms(tmp_path / "missing.yaml")
+    assert "擅长" in with_file["特长"] and "逝世" in with_file["去世"]
+    assert "特长" not in without and "逝世" in without["去世"]
