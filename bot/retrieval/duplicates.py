@@ -3,6 +3,8 @@ list of results that shows the same paragraph five times answers nothing the fir
 
 from __future__ import annotations
 
+import functools
+
 from rapidfuzz import fuzz
 
 from bot.index.knowledge_base import KnowledgeBase
@@ -12,6 +14,13 @@ from bot.text.normalize import normalize
 # a republished paragraph with a changed date line or a few edited characters scores well over
 # 90; two different paragraphs about one subject score far below.
 NEAR_DUPLICATE = 90
+
+
+@functools.lru_cache(maxsize=1 << 13)
+def _normalized(text: str) -> str:
+    # Normalised, so a traditional-script repost matches its simplified original; cached, as the
+    # same passages come up question after question.
+    return normalize(text)
 
 
 class DistinctPassages:
@@ -26,8 +35,7 @@ class DistinctPassages:
         if passage in self._seen:
             return False
         self._seen.add(passage)
-        # Normalised, so a traditional-script repost matches its simplified original.
-        text = normalize(self.kb.passage_texts[passage])
+        text = _normalized(self.kb.passage_texts[passage])
         if any(fuzz.ratio(text, other, score_cutoff=NEAR_DUPLICATE) for other in self._texts):
             return False
         self._texts.append(text)

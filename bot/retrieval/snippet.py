@@ -50,8 +50,10 @@ class SnippetBuilder:
         same_article = self.ranking.articles == article
         for sentence, coverage in zip(self.ranking.sentences[same_article], self.ranking.coverage[same_article]):
             value[int(sentence)] = float(coverage)
+        spans = kb.sentence_spans[first:last]
+        length = dict(zip(range(first, last), (spans[:, 1] - spans[:, 0]).tolist()))
         chosen_set = {chosen}
-        used = self.length(chosen)
+        used = length[chosen]
         fragment_floor = max(1e-6, FRAGMENT_SHARE * value[chosen])
         while True:
             best, best_key = None, None
@@ -62,7 +64,7 @@ class SnippetBuilder:
                 # A separate fragment must earn its place by covering a fair part of the question.
                 if not adjacent and (sentence in self.shown or v < fragment_floor):
                     continue
-                cost = self.length(sentence) + (0 if adjacent else len(ELLIPSIS))
+                cost = length[sentence] + (0 if adjacent else len(ELLIPSIS))
                 # On equal value, what follows the answer beats what precedes it, and near beats far.
                 key = (v, sentence > chosen, -abs(sentence - chosen))
                 if used + cost <= limit and (best_key is None or key > best_key):
@@ -71,7 +73,7 @@ class SnippetBuilder:
                 break
             adjacent = best - 1 in chosen_set or best + 1 in chosen_set
             chosen_set.add(best)
-            used += self.length(best) + (0 if adjacent else len(ELLIPSIS))
+            used += length[best] + (0 if adjacent else len(ELLIPSIS))
         self.shown |= chosen_set
         runs = _runs(sorted(chosen_set))
         texts = [self._run_text(a, b) for a, b in runs]
