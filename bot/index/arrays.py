@@ -19,6 +19,14 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
+def contains(sorted_unique_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """np.isin(keys, sorted_unique_keys) by binary search (np.isin hashes, much slower here)."""
+    if not len(sorted_unique_keys):
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_unique_keys, keys), len(sorted_unique_keys) - 1)
+    return sorted_unique_keys[pos] == keys
+
+
 def pack_strings(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """UTF-8 bytes of all strings in one array, plus offsets (len + 1)."""
     encoded = [s.encode("utf-8") for s in strings]

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from bot.index.arrays import gather_rows, sorted_unique
+from bot.index.arrays import contains, gather_rows, sorted_unique
 from bot.index.bm25 import K1, idf
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.query import Query
@@ -38,14 +38,6 @@ def article_terms(kb: KnowledgeBase, article: int) -> np.ndarray:
     hi = int(kb.passage_sentences[record.first_passage + record.passage_count])
     flat, _ = gather_rows(kb.sentence_terms.offsets, kb.sentence_terms.values, np.arange(lo, hi))
     return sorted_unique(np.concatenate([flat, kb.title_terms[article]]))
-
-
-def contains(sorted_unique_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """np.isin(keys, sorted_unique_keys) by binary search (np.isin hashes, much slower here)."""
-    if not len(sorted_unique_keys):
-        return np.zeros(len(keys), dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_unique_keys, keys), len(sorted_unique_keys) - 1)
-    return sorted_unique_keys[pos] == keys
 
 
 def confidence_features(kb: KnowledgeBase, query: Query, ranking: Ranking, article: int) -> np.ndarray:
