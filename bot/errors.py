@@ -16,6 +16,12 @@ class IndexMissing(QabotError):
 class IndexInvalid(QabotError):
     """The knowledge base on disk is damaged or from another format version."""
 
+    ADVICE = "; run `qabot build` to rebuild it"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason + self.ADVICE)
+        self.reason = reason  # without the advice, for a rebuild already under way
+
 
 class BuildFailed(QabotError):
     """A build found no usable article; the previous knowledge base is untouched."""

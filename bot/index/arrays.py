@@ -83,9 +83,9 @@ class FileArray:
         with open(path, "rb") as handle:
             version = np.lib.format.read_magic(handle)
             if version == (1, 0):
-                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(handle)
+                shape, _fortran_order, dtype = np.lib.format.read_array_header_1_0(handle)
             else:
-                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(handle)
+                shape, _fortran_order, dtype = np.lib.format.read_array_header_2_0(handle)
             self._data_offset = handle.tell()
         if len(shape) != 1 or dtype.hasobject:
             raise ValueError(f"expected a 1-D array of plain values, found shape {shape} of {dtype}")

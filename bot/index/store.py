@@ -183,7 +183,7 @@ class IndexFiles:
         if manifest.get("version") != FORMAT_VERSION:
             raise IndexInvalid(
                 f"knowledge base at {self.root} has format version {manifest.get('version')}, "
-                f"this qabot reads version {FORMAT_VERSION}; run `qabot build` to rebuild it"
+                f"this qabot reads version {FORMAT_VERSION}"
             )
         files = manifest.get("files")
         if not isinstance(files, dict):
@@ -199,7 +199,7 @@ class IndexFiles:
         return manifest
 
     def damaged(self, why: str) -> IndexInvalid:
-        return IndexInvalid(f"knowledge base at {self.root} is damaged ({why}); run `qabot build` to rebuild it")
+        return IndexInvalid(f"knowledge base at {self.root} is damaged ({why})")
 
     def array(self, name: str, mmap: bool = True) -> np.ndarray:
         path = self.dir / f"{name}.npy"

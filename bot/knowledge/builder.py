@@ -246,7 +246,7 @@ def _open_previous(config: Config, fingerprint: str) -> tuple[_PreviousBuild | N
     except IndexMissing:
         return None, None
     except IndexInvalid as exc:
-        return None, str(exc).removesuffix("; run `qabot build` to rebuild it")
+        return None, exc.reason
     previous = _PreviousBuild(kb)
     if kb.manifest.get("pipeline") != fingerprint:
         # Passages and terms would differ now; keep only the keys, to report added/changed/removed.

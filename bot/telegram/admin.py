@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.errors import IndexMissing, QabotError
+from bot.errors import IndexInvalid, IndexMissing, QabotError
 from bot.index.knowledge_base import KnowledgeBase
 from bot.telegram.messages import (
     reload_failed_html,
@@ -105,8 +105,10 @@ def index_damage(index_path: Path) -> str | None:
         KnowledgeBase(index_path)
     except IndexMissing:
         return None  # never built: nothing to report
+    except IndexInvalid as exc:
+        return exc.reason  # the advice to run `qabot build` doesn't fit a rebuild under way
     except QabotError as exc:
-        return str(exc).split("; run `qabot build`")[0]  # the advice doesn't fit a rebuild under way
+        return str(exc)
     except OSError as exc:
         return os_error_text(exc)
     return None

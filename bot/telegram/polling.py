@@ -37,14 +37,12 @@ class PollingHealth:
         self.kind: str | None = None  # "conflict" or "failure" while an episode lasts
         self.failures = 0
         self.since = 0.0
-        self.episodes = 0
 
     def failed(self, kind: str, reason: str) -> None:
         if self.kind != kind:
             if self.kind is None:
                 self.since = self._clock()
             self.kind = kind
-            self.episodes += 1
             if kind == "conflict":
                 log.error("another process is getting updates for this bot (%s); is a second qabot running? "
                           "Backing off until it stops", reason)
