@@ -30,8 +30,8 @@ FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 # Arrays smaller than this are memory-mapped even where queries read them in scattered pieces:
-# a mapped array costs at most its size in RSS, and mapped reads cost nothing (at 100,000 passages
-# pread took 13% more time a question). Larger ones (a base of a million passages) use pread.
+# a mapped array costs at most its size in RSS, and mapped reads cost nothing (at 100,000 passages,
+# pread made a question 15% slower). Larger ones (a base of a million passages) use pread.
 MAP_WHOLE_BELOW = 256 << 20
 BUILDS = "builds"
 
