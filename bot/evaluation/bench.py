@@ -18,6 +18,8 @@ import threading
 import time
 from pathlib import Path
 
+from bot.errors import QabotError
+
 BASELINE_MAX_PASSAGES = 300_000  # bm25s needs ~28 GB to index 1M passages; above this it gets a prefix
 
 
@@ -45,6 +47,9 @@ def run_bench(work: Path, sets: list[Path], sizes: list[int], settings, baseline
     from bot.evaluation.bench_data import load_material, write_base
 
     material = load_material(sets)
+    if not material.questions or not material.sentences:
+        raise QabotError("the sets are too small for a bench: they need at least two titles each, "
+                         "one to ask about and one to make filler from")
     log(f"{len(material.questions)} questions from {len(material.eval_articles)} held-out paragraphs; "
         f"{len(material.sentences)} filler sentences")
     results = {"questions": len(material.questions), "sizes": []}

@@ -1,13 +1,16 @@
 """Knowledge bases of a chosen size for `qabot bench`, generated from two SQuAD-format sets.
 
-Some paragraphs of each set are held out as the evaluation set: they are written as articles as
-`qabot eval` writes them, and their questions are asked. Filler articles are built only from the
-sentences of the other paragraphs, recombined at random, so the base grows without copies of the
-answering sentences and every passage stays distinct.
+Some source articles of each set (all paragraphs under one title) are held out as the evaluation
+set: their paragraphs are written as articles as `qabot eval` writes them, and their questions are
+asked. Filler articles are built only from the sentences of the other titles, recombined at random,
+so every passage stays distinct and the base grows without the answers: paragraphs of one source
+article restate each other's facts, and filler made from a held-out paragraph's siblings would hold
+its answers under another article's name, which the evaluation counts as a miss.
 """
 
 from __future__ import annotations
 
+import collections
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +20,7 @@ from bot.evaluation.squad import Question, _questions, load_squad
 from bot.knowledge.formats import parse_article
 from bot.knowledge.passages import split_article, split_sentences
 
-EVAL_PARAGRAPHS = 300  # per set
+EVAL_PARAGRAPHS = 300  # per set, at least: whole source articles are held out
 FILES_PER_DIR = 1000
 
 
@@ -41,19 +44,44 @@ def load_material(sets: list[Path], seed: int = 7, eval_paragraphs: int = EVAL_P
             title = " ".join(str(article.get("title") or f"{path.stem} {article_number}").split())
             for paragraph_number, paragraph in enumerate(article["paragraphs"]):
                 paragraphs.append((article_number, paragraph_number, title, paragraph))
-        held_out = set(rng.sample(range(len(paragraphs)), min(eval_paragraphs, len(paragraphs))))
-        for number, (article_number, paragraph_number, title, paragraph) in enumerate(paragraphs):
+        # At most half of a set is held out, so that a small set still leaves sentences for filler.
+        wanted = min(eval_paragraphs, len(paragraphs) // 2)
+        held_titles = held_out_titles(rng, [title for _, _, title, _ in paragraphs], wanted)
+        held_sentences: set[str] = set()
+        filler_sentences: list[str] = []
+        for article_number, paragraph_number, title, paragraph in paragraphs:
             context = paragraph["context"].strip()
-            if number in held_out:
+            if title in held_titles:
                 name = f"eval/s{set_number}/{article_number:05d}_{paragraph_number:03d}.txt"
                 material.eval_articles.append((name, f"标题：{title}\n\n{context}\n"))
                 material.questions.extend(_questions(paragraph, f"{articles_dir_name}/{name}"))
+                held_sentences.update(sentences_of(context))
             else:
                 material.titles.append(title)
-                for line in context.split("\n"):
-                    material.sentences.extend(line[s:e].strip() for s, e in split_sentences(line, 300)
-                                              if line[s:e].strip())
+                filler_sentences.extend(sentences_of(context))
+        # Both sets repeat some sentences under different titles (a fish family's stock phrases).
+        material.sentences.extend(s for s in filler_sentences if s not in held_sentences)
     return material
+
+
+def held_out_titles(rng: random.Random, titles: list[str], paragraphs_wanted: int) -> set[str]:
+    """Whole source articles, drawn at random until they hold `paragraphs_wanted` paragraphs."""
+    order = sorted(set(titles))
+    rng.shuffle(order)
+    per_title = collections.Counter(titles)
+    held: set[str] = set()
+    count = 0
+    for title in order:
+        if count >= paragraphs_wanted:
+            break
+        held.add(title)
+        count += per_title[title]
+    return held
+
+
+def sentences_of(context: str) -> list[str]:
+    return [line[s:e].strip() for line in context.split("\n") for s, e in split_sentences(line, 300)
+            if line[s:e].strip()]
 
 
 def filler_article(rng: random.Random, material: Material, number: int) -> str:
