@@ -56,15 +56,15 @@ class RetrievalSettings:
     """How questions are matched and answers shown."""
 
     top_k: int = 5
-    candidates: int = 50
+    candidates: int = 30  # passages of stage one that the rerank reads, with their neighbours
     snippet_chars: int = 200
     answer_threshold: float = 0.268  # see bot/retrieval/confidence.py for how it was fitted
 
     def validate(self) -> None:
         if not 1 <= self.top_k <= 50:
             raise ConfigError("retrieval.top_k must be between 1 and 50")
-        if self.candidates < self.top_k:
-            raise ConfigError("retrieval.candidates must be at least retrieval.top_k")
+        if not self.top_k <= self.candidates <= 500:
+            raise ConfigError("retrieval.candidates must be between retrieval.top_k and 500")
         if not 40 <= self.snippet_chars <= 200:
             raise ConfigError("retrieval.snippet_chars must be between 40 and 200")
         if not 0.0 <= self.answer_threshold <= 1.0:

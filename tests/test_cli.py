@@ -95,6 +95,7 @@ def test_build_summary(knowledge):
     ("colour: blue\n", "unknown config key 'colour'"),
     ("passages: [1, 2\n", "is not valid YAML"),
     ("passages:\n  target_chars: 200\n  max_chars: 100\n", "max_chars must not be smaller"),
+    ("retrieval:\n  candidates: 501\n", "retrieval.candidates must be between retrieval.top_k and 500"),
 ])
 def test_config_errors_are_one_line(knowledge, tmp_path, config_text, message):
     config = tmp_path / "bad.yaml"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.config import load_config
 from bot.knowledge.builder import build_knowledge_base
 from bot.retrieval.query import numerals_as_digits
 from bot.service import QAService
@@ -143,3 +144,15 @@ def test_synonyms_file_adds_to_the_built_in_groups(tmp_path):
     with_file, without = load_synonyms(path), load_synonyms(tmp_path / "missing.yaml")
     assert "擅长" in with_file["特长"] and "逝世" in with_file["去世"]
     assert "特长" not in without and "逝世" in without["去世"]
+
+
+def test_retrieval_candidates_bounds_the_passages_the_rerank_reads(service, tmp_path):
+    question = "哪一年出生或者加盟或者启用？"
+    wide = service.ask(question, k=5)
+    assert len({r.passage.article.key for r in wide.results}) >= 2
+    knowledge = service.config.knowledge_dir
+    (tmp_path / "narrow.yaml").write_text("retrieval:\n  top_k: 1\n  candidates: 1\n", encoding="utf-8")
+    narrow_config = load_config(knowledge_dir=knowledge, config_file=tmp_path / "narrow.yaml")
+    narrow = QAService.open(narrow_config).ask(question, k=5)
+    # One stage-one passage and its neighbours, all of one article here.
+    assert len({r.passage.article.key for r in narrow.results}) == 1

@@ -24,7 +24,6 @@ from bot.text.normalize import normalize
 
 _PARENTHESES = re.compile(r"[(（][^)）]*[)）]")
 
-CANDIDATES = 30  # passages kept from stage one
 NEIGHBOUR_CREDIT = 0.5  # a question term found only in the next or previous sentence counts this much
 DISTINCTNESS_MIX = 0.5  # how much within-article rarity re-weights a term for choosing the sentence
 TITLE_TERM_WEIGHT = 0.3  # title terms pick the article, not the sentence
@@ -85,9 +84,9 @@ class Ranking:
         return float(self.article_stage_one[np.searchsorted(self.candidate_articles, article)])
 
 
-def rank_sentences(kb: KnowledgeBase, query: Query, passage_scores: np.ndarray) -> Ranking | None:
-    """Rerank the sentences of the best passages and their neighbours."""
-    want = min(CANDIDATES, kb.passage_count)
+def rank_sentences(kb: KnowledgeBase, query: Query, passage_scores: np.ndarray, candidates: int) -> Ranking | None:
+    """Rerank the sentences of the best `candidates` passages and their neighbours."""
+    want = min(candidates, kb.passage_count)
     top = np.argpartition(-passage_scores, want - 1)[:want] if want < len(passage_scores) else np.arange(len(passage_scores))
     top = top[passage_scores[top] > 0]
     if not len(top):

@@ -58,7 +58,7 @@ class Retriever:
         stage_one_keys = query.keys[query.original]
         caps = posting_caps(stage_one_keys, self.kb.sparse.n_docs)
         passage_scores = self.kb.sparse.score_keys(stage_one_keys, max_postings=caps)
-        ranking = rank_sentences(self.kb, query, passage_scores)
+        ranking = rank_sentences(self.kb, query, passage_scores, self.settings.candidates)
         if ranking is None:
             return Answer(question, False, ())
         order = np.argsort(-ranking.score, kind="stable")
