@@ -20,7 +20,7 @@ from bot.evaluation.squad import Question, _questions, load_squad
 from bot.knowledge.formats import parse_article
 from bot.knowledge.passages import split_article, split_sentences
 
-EVAL_PARAGRAPHS = 300  # per set, at least: whole source articles are held out
+EVAL_PARAGRAPHS = 300  # per set; whole source articles are held out, so the last one may add a few
 FILES_PER_DIR = 1000
 
 
