@@ -1,12 +1,15 @@
 """Retriever behaviour on small fixtures: normalisation, numerals, scripts, snippets, synonyms, honesty."""
 
+import numpy as np
 import pytest
 
 from bot.config import load_config
 from bot.knowledge.builder import build_knowledge_base
 from bot.retrieval.query import numerals_as_digits
+from bot.retrieval.retriever import CANDIDATE_POSTINGS, CHAR_POSTINGS, posting_caps
 from bot.service import QAService
 from bot.text.synonyms import load_synonyms
+from bot.text.terms import bigram_key, word_key
 from bot.text.normalize import normalize
 from tests.support.knowledge import config_for, make_knowledge
 
@@ -156,3 +159,9 @@ def test_retrieval_candidates_bounds_the_passages_the_rerank_reads(service, tmp_
     narrow = QAService.open(narrow_config).ask(question, k=5)
     # One stage-one passage and its neighbours, all of one article here.
     assert len({r.passage.article.key for r in narrow.results}) == 1
+
+
+def test_stage_one_reads_a_growing_share_of_common_terms_only_in_large_bases():
+    keys = np.array([ord("人"), bigram_key("人", "才"), word_key("人才")], dtype=np.int64)
+    assert posting_caps(keys, 100_000).tolist() == [CHAR_POSTINGS, CANDIDATE_POSTINGS, CANDIDATE_POSTINGS]
+    assert posting_caps(keys, 1_000_000).tolist() == [20_000, 100_000, 100_000]
