@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.config import load_config
 from bot.evaluation.bench_data import filler_article, load_material, write_base
 from bot.evaluation.squad import load_squad
-from tests.test_cli import qabot
+from tests.support.processes import clean_env, qabot
 
 PLACES = ["青龙湖", "白鹭洲", "金沙滩", "紫云山", "翠屏峰", "石门渡", "桃花坞", "落霞谷"]
 STOCK_SENTENCE = "该地已列入省级风景名胜区名录。"  # under every title: a set's stock phrase
@@ -31,7 +31,8 @@ def squad_set(path: Path) -> Path:
 
 
 def test_eval_prints_the_figures_as_json_and_finds_the_answers(tmp_path):
-    result = qabot("eval", str(squad_set(tmp_path / "set.json")), "--json", "--knowledge", str(tmp_path / "k"))
+    result = qabot("eval", str(squad_set(tmp_path / "set.json")), "--json", "--knowledge", str(tmp_path / "k"),
+                   env=clean_env())
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["questions"] == 2 * len(PLACES)
@@ -59,7 +60,7 @@ def test_the_bench_holds_out_whole_source_articles_and_keeps_their_sentences_out
     assert not any(place in article for place in held_titles)
 
 
-def test_write_base_writes_the_held_out_articles_and_about_the_passages_asked_for(tmp_path):
+def test_write_base_writes_the_held_out_articles_and_filler_beside_them(tmp_path):
     set_path = squad_set(tmp_path / "set.json")
     material = load_material([set_path], eval_paragraphs=3)
     settings = load_config(knowledge_dir=tmp_path).passages
@@ -73,7 +74,8 @@ def test_bench_measures_every_size_and_the_incremental_rebuild(tmp_path):
     set_path = squad_set(tmp_path / "set.json")
     output = tmp_path / "figures.json"
     result = qabot("bench", str(set_path), "--sizes", "60", "--incremental-at", "60", "--no-baseline",
-                   "--work", str(tmp_path / "work"), "--output", str(output), "--knowledge", str(tmp_path / "k"))
+                   "--work", str(tmp_path / "work"), "--output", str(output), "--knowledge", str(tmp_path / "k"),
+                   env=clean_env(), timeout=300)
     assert result.returncode == 0, result.stderr
     figures = json.loads(output.read_text(encoding="utf-8"))
     assert [row["target"] for row in figures["sizes"]] == [0, 60]
@@ -90,7 +92,8 @@ def test_bench_on_a_set_too_small_to_split_says_so_in_one_line(tmp_path):
     one_title = tmp_path / "one.json"
     data = json.loads(squad_set(tmp_path / "set.json").read_text(encoding="utf-8"))
     one_title.write_text(json.dumps({"data": data["data"][:1]}, ensure_ascii=False), encoding="utf-8")
-    result = qabot("bench", str(one_title), "--sizes", "60", "--no-baseline", "--work", str(tmp_path / "work"))
+    result = qabot("bench", str(one_title), "--sizes", "60", "--no-baseline", "--work", str(tmp_path / "work"),
+                   env=clean_env())
     assert result.returncode != 0
     assert "too small for a bench" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
