@@ -31,6 +31,7 @@ from bot.knowledge.assemble import IndexStream
 from bot.knowledge.files import Skipped, SourceFile, find_article_files, read_article_file
 from bot.knowledge.formats import ParseError, parse_article
 from bot.knowledge.passages import passage_ids, split_article
+from bot.knowledge.untrusted import one_line
 from bot.text.analysis import PIPELINE_VERSION, ArticleAnalysis, ArticleAnalyzer, load_user_words
 from bot.text.terms import WORD_FLAG
 
@@ -71,7 +72,7 @@ class BuildReport:
             lines.append(f"built anew: the previous index could not be read ({self.replaced_unusable})")
         if self.skipped:
             lines.append(f"skipped: {len(self.skipped)}")
-            lines.extend(f"  {s.key}: {s.reason}" for s in self.skipped)
+            lines.extend(f"  {one_line(s.key)}: {one_line(s.reason)}" for s in self.skipped)
         return lines
 
 
@@ -121,7 +122,7 @@ def _build_locked(config: Config, progress, workers: int | None) -> BuildReport:
     seen_digests: dict[str, str] = {}
     max_bytes = int(config.knowledge.max_file_mb * 1e6)
     for path in paths:
-        source = read_article_file(path, config.knowledge_dir, max_bytes)
+        source = read_article_file(path, config.knowledge_dir, max_bytes, config.articles_path)
         if isinstance(source, Skipped):
             report.skipped.append(source)
             continue

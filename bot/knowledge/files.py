@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.knowledge.untrusted import name_problem, printable_name, read_regular_file, walk_files
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
@@ -29,33 +30,26 @@ class Skipped:
 
 
 def find_article_files(articles_dir: Path, key_base: Path) -> tuple[list[Path], list[Skipped]]:
-    """All article files below a directory, sorted, plus directories that could not be read."""
-    found: list[Path] = []
-    problems: list[Skipped] = []
-
-    def on_error(error: OSError) -> None:
-        name = Path(error.filename or "?")
-        problems.append(Skipped(_relative(name, key_base), f"cannot read directory: {error.strerror}"))
-
-    for root, dirs, files in os.walk(articles_dir, onerror=on_error):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith(".") or not name.lower().endswith(ARTICLE_SUFFIXES):
-                continue
-            found.append(Path(root) / name)
+    """All article files below a directory, in sorted order, plus what was left out and why."""
+    paths, left_out = walk_files(articles_dir, lambda name: name.lower().endswith(ARTICLE_SUFFIXES))
+    problems = [Skipped(printable_name(_relative(path, key_base)), reason) for path, reason in left_out]
+    found = []
+    for path in paths:
+        key = _relative(path, key_base)
+        reason = name_problem(key)
+        if reason:
+            problems.append(Skipped(printable_name(key), reason))
+        else:
+            found.append(path)
     return found, problems
 
 
-def read_article_file(path: Path, key_base: Path, max_bytes: int) -> SourceFile | Skipped:
-    """Read and decode one file, or say why it can't be used; its key is its path relative to key_base."""
+def read_article_file(path: Path, key_base: Path, max_bytes: int, articles_dir: Path) -> SourceFile | Skipped:
+    """Read and decode one file inside articles_dir, or say why it can't be used; its key is its path relative to key_base."""
     key = _relative(path, key_base)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Skipped(key, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
-        raw = path.read_bytes()
-    except OSError as exc:
-        return Skipped(key, f"cannot read file: {exc.strerror or exc}")
+    raw = read_regular_file(path, articles_dir, max_bytes)
+    if isinstance(raw, str):
+        return Skipped(key, raw)
     if not raw.strip():
         return Skipped(key, "file is empty")
     if b"\x00" in raw[:8192]:
