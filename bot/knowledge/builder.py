@@ -30,6 +30,7 @@ from bot.index.store import FORMAT_VERSION, IndexWriter, build_lock
 from bot.knowledge.assemble import IndexStream
 from bot.knowledge.files import Skipped, SourceFile, find_article_files, read_article_file
 from bot.knowledge.formats import ParseError, parse_article
+from bot.knowledge.orphans import end_with_parent
 from bot.knowledge.passages import passage_ids, split_article
 from bot.knowledge.untrusted import one_line
 from bot.text.analysis import PIPELINE_VERSION, ArticleAnalysis, ArticleAnalyzer, load_user_words
@@ -267,8 +268,9 @@ def _rekeyed(item: AnalysedArticle, key: str) -> AnalysedArticle:
 _worker_analyzer: ArticleAnalyzer | None = None
 
 
-def _init_worker(user_words: list[str], max_chars: int) -> None:
+def _init_worker(user_words: list[str], max_chars: int, parent_pid: int) -> None:
     global _worker_analyzer
+    end_with_parent(parent_pid)  # a killed build must not leave workers of ~140 MB behind
     _worker_analyzer = ArticleAnalyzer(user_words, max_chars)
 
 
@@ -310,7 +312,7 @@ def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: i
     # spawn, not fork: a reload runs inside the bot's threads, and forking a threaded process can deadlock.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=(user_words, settings.max_chars)) as pool:
+                             initargs=(user_words, settings.max_chars, os.getpid())) as pool:
         yield from wrap(_in_order(pool, sources, settings, batch=32, window=4 * workers), len(sources))
 
 
