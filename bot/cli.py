@@ -123,14 +123,19 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     from bot.replies.render import answer_to_json, render_plain
+    from bot.text.clean import has_lone_surrogates, replace_lone_surrogates
 
     if args.k < 1:
         raise QabotError("-k must be at least 1")
     service = _open_service(config)
     if args.question == "-":
+        sys.stdin.reconfigure(errors="replace")  # a line that is not UTF-8 is still a question
         questions = (line.rstrip("\n") for line in sys.stdin)
     else:
-        questions = iter([args.question])
+        if has_lone_surrogates(args.question):
+            print("qabot: warning: the question has bytes that are not UTF-8; they were replaced by \ufffd",
+                  file=sys.stderr)
+        questions = iter([replace_lone_surrogates(args.question)])
     bold = (lambda s: f"\033[1m{s}\033[0m") if sys.stdout.isatty() else (lambda s: f"**{s}**")
     for question in questions:
         if args.question == "-" and not question.strip():

@@ -12,6 +12,7 @@ from bot.knowledge.builder import BuildReport, build_knowledge_base
 from bot.retrieval.answer import Answer
 from bot.retrieval.retriever import Retriever
 from bot.text.analysis import load_user_words
+from bot.text.clean import replace_lone_surrogates
 from bot.text.synonyms import load_synonyms
 from bot.text.terms import Segmenter
 
@@ -50,7 +51,7 @@ class QAService:
 
     def ask(self, question: str, k: int | None = None, offset: int = 0) -> Answer:
         # One read of the reference: a question never sees half of a reload.
-        return self._loaded.retriever.ask(question, k=k, offset=offset)
+        return self._loaded.retriever.ask(replace_lone_surrogates(question), k=k, offset=offset)
 
     @property
     def reloading(self) -> bool:

@@ -32,6 +32,7 @@ from bot.replies.browse import LOOKAHEAD, article_page, example_questions, next_
 from bot.retrieval.answer import Answer
 from bot.storage import StorageError
 from bot.telegram import admin
+from bot.text.clean import replace_lone_surrogates
 from bot.telegram.callbacks import More, Original, SourcesPage, Vote, answer_keyboard, decode, sources_keyboard, without_more
 from bot.telegram.messages import (
     NO_PREVIEW,
@@ -94,7 +95,7 @@ ADDRESSED_TO_BOT = _AddressedToBot(name="AddressedToBot")
 
 def question_from(message: Message) -> str:
     """The message text without a leading /command and without mentions of this bot."""
-    text = message.text or ""
+    text = replace_lone_surrogates(message.text or "")
     bot = message.get_bot()
     spans = [(e.offset, e.length) for e in _mentions(message, bot.username, bot.id)]
     spans += [(e.offset, e.length) for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0]
@@ -193,7 +194,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every text message in a private chat is a question."""
-    question = " ".join(update.effective_message.text.split())
+    question = " ".join(replace_lone_surrogates(update.effective_message.text).split())
     if question:
         await answer_question(update, context, question)
     else:  # only separators that Telegram does not trim, such as U+001C
@@ -312,7 +313,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     state = get_state(context)
     cache_time = state.config.telegram.inline_cache_seconds
-    text = " ".join(query.query.split())
+    text = " ".join(replace_lone_surrogates(query.query).split())
     if not text:
         await query.answer([], cache_time=cache_time,
                            button=InlineQueryResultsButton(text="输入问题，或点这里私聊提问", start_parameter="inline"))

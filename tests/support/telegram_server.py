@@ -550,7 +550,10 @@ class _Reply:
 
 
 def _json_reply(status: int, payload: JSON) -> _Reply:
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    try:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: Telegram sends it as a "\ud800" escape
+        body = json.dumps(payload).encode("ascii")
     return _Reply(status, body, payload=payload)
 
 
