@@ -72,7 +72,7 @@ def walk_files(root: Path, wanted: Callable[[str], bool]) -> tuple[list[Path], l
             with os.scandir(directory) as entries:
                 ordered = sorted(entries, key=lambda e: e.name)
         except OSError as exc:
-            problems.append((directory, f"无法读取目录：{exc.strerror or exc}"))
+            problems.append((directory, f"cannot read directory: {exc.strerror or exc}"))
             continue
         subdirectories = []
         for entry in ordered:
