@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
 import yaml
 
 from bot.knowledge.article import Article, Block
+from bot.knowledge.html_article import read_html_article
 from bot.knowledge.page_text import URL, PageMeta, looks_like_heading, parse_date, read_page_header
 
 _SPACES = "\u3000\u00a0\ufeff\u200b \t"
@@ -80,27 +80,13 @@ def parse_markdown(key: str, text: str) -> Article:
 
 
 def parse_html(key: str, text: str) -> Article:
-    """An HTML page: title and main text; scripts, styles and navigation are dropped."""
-    reader = _PageReader()
+    """An HTML page: headline, dateline, 来源 and the body without page furniture."""
     try:
-        reader.feed(text)
-        reader.close()
-    except Exception as exc:  # html.parser raises assorted errors on broken markup
-        raise ParseError(f"cannot parse HTML: {exc}") from None
-    lines, heading_lines = reader.body_lines()
-    meta, body = read_page_header(lines, want_title=False)
-    title = reader.meta.get("og:title") or reader.title or reader.first_h1
-    if title:
-        title = title.strip(_SPACES)
-    meta.title = title or meta.title
-    meta.url = meta.url or reader.meta.get("og:url") or reader.canonical
-    meta.source = meta.source or reader.meta.get("og:site_name") or reader.meta.get("source") or reader.meta.get("author")
-    published = reader.meta.get("article:published_time") or reader.meta.get("pubdate") or reader.meta.get("publishdate")
-    if published and not meta.date:
-        meta.date, meta.time = parse_date(published)
-    meta.section = meta.section or reader.breadcrumb
-    blocks = [Block(line, is_heading=line in heading_lines) for line in body if not (title and line == title)]
-    return _article(key, meta, _mark_last_heading(blocks))
+        page = read_html_article(text)
+    except (ValueError, TypeError) as exc:  # lxml's errors on markup it cannot read at all
+        raise ParseError(f"无法解析 HTML：{exc}") from None
+    blocks = [Block(text, is_heading=heading) for text, heading in page.body]
+    return _article(key, page.meta, _mark_last_heading(blocks))
 
 
 def _article(key: str, meta: PageMeta, blocks: list[Block]) -> Article:
@@ -191,112 +177,6 @@ def _strip_inline_markdown(line: str) -> str:
         if re.fullmatch(r"[\s:-]*", line):
             return ""
     return line.strip(_SPACES)
-
-
-_SKIP_TAGS = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg",
-              "template", "button", "select", "textarea", "head", "menu", "object", "canvas"}
-_VOID_TAGS = {"br", "img", "meta", "link", "input", "hr", "area", "base", "col", "embed", "source", "track", "wbr"}
-_BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "tr", "table", "section", "article", "main", "blockquote", "pre",
-               "dd", "dt", "dl", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "br", "td", "th", "center"}
-_SKIP_CLASS = re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|footer|sidebar|share|toolbar|comment|comments|advert|ads)(?:$|[\s_-])", re.I)
-_CRUMB_CLASS = re.compile(r"crumb|position|location|weizhi", re.I)
-
-
-class _PageReader(HTMLParser):
-    """Collects the text lines of a page, skipping what is never article text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool, bool]] = []  # (tag, skipping, in_main)
-        self.lines: list[tuple[str, bool, bool]] = []  # (text, is_heading, in_main)
-        self.current: list[str] = []
-        self.title = ""
-        self.first_h1 = ""
-        self.meta: dict[str, str] = {}
-        self.canonical: str | None = None
-        self.breadcrumb: str | None = None
-        self._in_title = False
-        self._crumb_depth: int | None = None
-        self._crumb_parts: list[str] = []
-
-    @property
-    def _skipping(self) -> bool:
-        return bool(self.stack) and self.stack[-1][1]
-
-    @property
-    def _in_main(self) -> bool:
-        return bool(self.stack) and self.stack[-1][2]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = {k: (v or "") for k, v in attrs}
-        if tag == "meta":
-            name = (attr.get("property") or attr.get("name") or "").lower()
-            if name and attr.get("content"):
-                self.meta.setdefault(name, attr["content"].strip())
-            return
-        if tag == "link" and "canonical" in attr.get("rel", "").lower():
-            self.canonical = attr.get("href") or None
-            return
-        if tag == "title":
-            self._in_title = True
-        if tag in _BLOCK_TAGS:
-            self._flush()
-        if tag in _VOID_TAGS:
-            return
-        marker = f"{attr.get('class', '')} {attr.get('id', '')}"
-        skipping = self._skipping or tag in _SKIP_TAGS or bool(_SKIP_CLASS.search(marker))
-        in_main = self._in_main or tag in ("article", "main")
-        if self._crumb_depth is None and _CRUMB_CLASS.search(marker):
-            self._crumb_depth = len(self.stack)
-            self._crumb_parts = []
-            skipping = True
-        self.stack.append((tag, skipping, in_main))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        if tag in _VOID_TAGS:
-            return
-        for depth in range(len(self.stack) - 1, -1, -1):
-            if self.stack[depth][0] == tag:
-                if tag in _BLOCK_TAGS or tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                    self._flush()
-                del self.stack[depth:]
-                break
-        if self._crumb_depth is not None and len(self.stack) <= self._crumb_depth:
-            crumbs = [p for p in self._crumb_parts if p not in (">", "›", "»", "首页", "正文")]
-            self.breadcrumb = self.breadcrumb or (crumbs[-1] if crumbs else None)
-            self._crumb_depth = None
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-            return
-        if self._crumb_depth is not None:
-            part = data.strip(_SPACES + "\n\r")
-            if part:
-                self._crumb_parts.extend(p for p in re.split(r"\s*[>›»＞]\s*", part) if p)
-            return
-        if self._skipping:
-            return
-        self.current.append(data)
-
-    def _flush(self) -> None:
-        text = re.sub(r"\s+", " ", "".join(self.current)).strip(_SPACES)
-        self.current = []
-        if not text:
-            return
-        heading = bool(self.stack) and self.stack[-1][0] in ("h1", "h2", "h3", "h4", "h5", "h6")
-        if heading and self.stack[-1][0] == "h1" and not self.first_h1:
-            self.first_h1 = text
-        self.lines.append((text, heading, self._in_main))
-
-    def body_lines(self) -> tuple[list[str], set[str]]:
-        """Lines of the main content (the <article>/<main> element when there is one)."""
-        self._flush()
-        chosen = [line for line in self.lines if line[2]] or self.lines
-        headings = {text for text, heading, _ in chosen if heading}
-        return [text for text, _, _ in chosen], headings
 
 
 __all__ = ["ParseError", "parse_article", "parse_text", "parse_markdown", "parse_html", "URL"]
