@@ -113,7 +113,7 @@ def test_declared_charset_is_not_trusted(tmp_path, declared, encoding):
     path = tmp_path / "articles" / "page.html"
     path.parent.mkdir()
     path.write_bytes(portal_page(charset=declared, dateline="2020-10-04").encode(encoding))
-    source = read_article_file(path, tmp_path, 5_000_000)
+    source = read_article_file(path, tmp_path, 5_000_000, path.parent)
     article = parse_article(source.key, source.text)
     assert article.title == "全省秋粮收获进度过半"
     assert_body_clean(article)
