@@ -26,17 +26,27 @@ def test_new_database_gets_the_current_schema_in_wal_mode(tmp_path: Path) -> Non
     assert {"questions", "feedback", "meta"} <= tables
 
 
-def test_reopening_keeps_rows_and_the_voter_salt(tmp_path: Path) -> None:
+def test_reopening_keeps_rows_and_the_voter_key_which_is_not_in_the_database(tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite"
     log = QuestionLog(path)
     qid = log.record_question("长城有多长", "private", True, 0.8, "0123456789abcdef")
-    salt = log._salt
-    log.close()
-    log = QuestionLog(path)
-    assert log._salt == salt
     assert log.record_feedback(qid, "0123456789abcdef", 7, True)
-    assert log.stats(days=1).asked == 1
+    voter = log.voter_hash(7)
     log.close()
+    key = (tmp_path / "log.key").read_bytes()
+    assert len(key) == 32 and (tmp_path / "log.key").stat().st_mode & 0o077 == 0
+    log = QuestionLog(path)
+    assert log.voter_hash(7) == voter
+    assert log.record_feedback(qid, "0123456789abcdef", 7, False)  # changed, not counted twice
+    assert (log.stats(days=1).helpful, log.stats(days=1).unhelpful) == (0, 1)
+    log.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT voter FROM feedback").fetchall() == [(voter,)]
+    assert conn.execute("SELECT COUNT(*) FROM meta WHERE key = 'voter_salt'").fetchone() == (0,)
+    # What the file alone allows: hashing candidate ids without the key finds nothing.
+    import hashlib
+    assert all(hashlib.sha256(str(i).encode()).hexdigest()[:32] != voter for i in range(100))
+    assert QuestionLog(tmp_path / "other.sqlite").voter_hash(7) != voter  # another install, another key
 
 
 def test_a_database_from_a_newer_qabot_is_refused(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from bot.replies.render import NOT_ANSWERED
 from bot.service import QAService
 from bot.storage import QuestionLog
 from bot.telegram.admin import ANONYMOUS, EDITED, NOT_ADMIN
+from bot.telegram.callbacks import More, Original, encode
 from bot.telegram.handlers import SOMETHING_WRONG
 from bot.telegram.logging_filter import install_redaction
 from tests.conftest import (
@@ -141,7 +142,8 @@ def test_more_results_then_none_left(bot: RunningBot, api: FakeBotApi, shared_se
     confident = [r for r in shared_service.ask("大熊猫", k=20).results if r.score >= threshold]
     assert len(seen) <= len(confident)  # only results that clear the answer bar are offered
     # A stale 更多结果 button on an old message: nothing left to show is said in the callback answer.
-    stale = {**first, "reply_markup": {"inline_keyboard": [[{"text": "更多结果", "callback_data": "m:1:15"}]]}}
+    stale = {**first, "reply_markup": {"inline_keyboard": [[{"text": "更多结果",
+                                                             "callback_data": encode(More(1, 15), USER_ID)}]]}}
     assert "没有更多" in press(api, USER_ID, stale, "更多结果")["text"]
 
 
@@ -174,7 +176,8 @@ def test_unknown_buttons_are_answered_not_ignored(bot: RunningBot, api: FakeBotA
     reply = ask_private(api, USER_ID, PANDA_QUESTION)
     fake = {**reply, "reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": "not-ours"}]]}}
     assert press(api, USER_ID, fake, "x")["text"]
-    gone = {**reply, "reply_markup": {"inline_keyboard": [[{"text": "原文", "callback_data": "o:ffffffffffffffff"}]]}}
+    gone = {**reply, "reply_markup": {"inline_keyboard": [[{"text": "原文",
+                                                           "callback_data": encode(Original("f" * 16), USER_ID)}]]}}
     assert "不在" in press(api, USER_ID, gone, "原文")["text"]
 
 

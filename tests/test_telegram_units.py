@@ -97,22 +97,26 @@ def test_plain_fallback_is_the_visible_text() -> None:
     st.builds(SourcesPage, st.integers(0, 999_999)),
 ))
 def test_callback_data_round_trips_within_64_bytes(action) -> None:
-    data = encode(action)
+    chat_id = -1001234567890123
+    data = encode(action, chat_id)
     assert 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_BYTES
-    assert decode(data) == action
+    assert decode(data, chat_id) == action
+    assert decode(data, chat_id + 1) is None  # bound to its chat
 
 
 def test_foreign_callback_data_is_ignored() -> None:
-    for data in (None, "", "x", "m:1", "o:XYZ", "v:1:0123456789abcdef:2", "s:-1", "o:0123456789abcdef0"):
-        assert decode(data) is None
+    for data in (None, "", "x", "m:1", "o:XYZ", "v:1:0123456789abcdef:2", "s:-1", "o:0123456789abcdef0",
+                 "m:1:0", "v:1:0123456789abcdef:0", "o:0123456789abcdef|AAAAAAAAAAAAAAAA"):
+        assert decode(data, 1) is None
 
 
 def test_answer_keyboard_and_dropping_more() -> None:
-    keyboard = answer_keyboard(42, "0123456789abcdef", 1)
+    keyboard = answer_keyboard(42, "0123456789abcdef", 1, 7)
     texts = [b.text for row in keyboard.inline_keyboard for b in row]
     assert texts == ["更多结果", "原文", "👍", "👎"]
-    assert [b.text for row in without_more(keyboard).inline_keyboard for b in row] == ["原文", "👍", "👎"]
-    assert "更多结果" not in [b.text for row in answer_keyboard(42, "0123456789abcdef", None).inline_keyboard for b in row]
+    assert [b.text for row in without_more(keyboard, 7).inline_keyboard for b in row] == ["原文", "👍", "👎"]
+    assert "更多结果" not in [b.text for row in answer_keyboard(42, "0123456789abcdef", None, 7).inline_keyboard
+                          for b in row]
 
 
 # ---- log redaction ---------------------------------------------------------------------------

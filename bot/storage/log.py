@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
+import hmac
 import sqlite3
 import threading
 import time
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import QabotError
+from bot.install_key import key_path_for, load_or_create_key, subkey
 from bot.storage.schema import migrate
 
 SECONDS_PER_DAY = 86400.0
@@ -48,7 +49,8 @@ class LoggedQuestion:
 class QuestionLog:
     """A SQLite file (WAL) shared by every handler thread; each call is one short transaction."""
 
-    def __init__(self, path: str | Path, log_questions: bool = True) -> None:
+    def __init__(self, path: str | Path, log_questions: bool = True, key: bytes | None = None) -> None:
+        """`key` is the install's key (bot/install_key.py); by default the one in the key file beside `path`."""
         self.path = Path(path)
         self.log_questions = log_questions
         self._lock = threading.Lock()
@@ -60,10 +62,10 @@ class QuestionLog:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
-        except (OSError, sqlite3.Error, ValueError) as exc:
+            self._voter_key = subkey(key if key is not None else load_or_create_key(key_path_for(self.path)), "voters")
+        except (OSError, sqlite3.Error, ValueError, QabotError) as exc:
             raise StorageError(f"cannot open the question log {self.path}: {exc}") from None
         self._conn = conn
-        self._salt = self._load_salt()
 
     @classmethod
     def open(cls, config) -> "QuestionLog":
@@ -73,15 +75,6 @@ class QuestionLog:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-
-    def _load_salt(self) -> str:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'voter_salt'").fetchone()
-            if row:
-                return row[0]
-            salt = secrets.token_hex(16)
-            self._conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('voter_salt', ?)", (salt,))
-            return self._conn.execute("SELECT value FROM meta WHERE key = 'voter_salt'").fetchone()[0]
 
     def record_question(self, question: str, chat_type: str, answered: bool, score: float | None = None,
                         passage_id: str | None = None, asked_at: float | None = None) -> int:
@@ -98,7 +91,7 @@ class QuestionLog:
 
     def record_feedback(self, question_id: int, passage_id: str, voter_id: int, helpful: bool) -> bool:
         """Store (or change) one person's vote on one result; False if the question is unknown."""
-        voter = hashlib.sha256(f"{self._salt}:{voter_id}".encode()).hexdigest()[:32]
+        voter = self.voter_hash(voter_id)
         with self._lock:
             if self._conn.execute("SELECT 1 FROM questions WHERE id = ?", (question_id,)).fetchone() is None:
                 return False
@@ -109,6 +102,10 @@ class QuestionLog:
                 (question_id, passage_id, voter, int(helpful), time.time()),
             )
             return True
+
+    def voter_hash(self, voter_id: int) -> str:
+        """The voter as stored: keyed with a key that is not in the database, so ids can't be tried against it."""
+        return hmac.new(self._voter_key, str(voter_id).encode(), hashlib.sha256).hexdigest()[:32]
 
     def stats(self, days: float = 7, top: int = 5, now: float | None = None) -> Stats:
         """Asked, answered and not answered in the last `days` days, feedback, and the most asked questions."""

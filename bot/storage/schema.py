@@ -31,6 +31,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (question_id, passage_id, voter)
     );
     """,
+    # 2: voters are hashed with the install's key, kept outside this file (bot/install_key.py); the
+    # salt stored here let anyone holding the file try every user id, so it goes
+    """
+    DELETE FROM meta WHERE key = 'voter_salt';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,15 @@
-"""Inline buttons and their callback_data: short ASCII strings (Telegram allows 1-64 bytes).
+"""Inline buttons and their callback_data: short ASCII strings (Telegram allows 1-64 bytes), signed.
+
+A modified client can send any callback_data, so every button this bot makes carries an HMAC
+of its payload and the chat it was sent to, keyed with the install's key (bot/install_key.py):
+
+    data = encode(action, chat_id)          # or sign(payload, chat_id) for a payload of your own
+    action = decode(query.data, chat_id)    # or verify(query.data, chat_id) -> payload
+    # None: forged, altered, or replayed from another chat -> answer "这个按钮已失效" and stop
+
+Use these four for every new button; payloads may use any ASCII except "|" and must leave
+MAC_CHARS + 1 of the 64 bytes free. `use_key` is called once at start-up; until then a random
+key for this process is used (buttons then stop working after a restart).
 
 Passages are named by their stable 16-hex passage_id, so a button still finds its passage after
 a reload as long as the passage itself did not change. Questions are named by their id in the
@@ -7,12 +18,48 @@ question log; the question text itself is never put in a button.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
+import secrets
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 MAX_CALLBACK_BYTES = 64
+MAC_CHARS = 16  # 96 bits of HMAC-SHA256, base64url: guessing one takes ~2**95 tries on the Bot API
+SEPARATOR = "|"
+_key = secrets.token_bytes(32)
+
+
+def use_key(key: bytes) -> None:
+    """Sign and check buttons with this key from now on (the install's, so buttons outlive restarts)."""
+    global _key
+    _key = key
+
+
+def sign(payload: str, chat_id: int) -> str:
+    """callback_data for any payload: the payload and its MAC for this chat; ValueError if over 64 bytes."""
+    data = f"{payload}{SEPARATOR}{_mac(payload, chat_id)}"
+    if SEPARATOR in payload or not payload.isascii() or len(data) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"cannot sign {payload!r} as callback data")
+    return data
+
+
+def verify(data: str | None, chat_id: int | None) -> str | None:
+    """The payload of callback_data this bot signed for this chat, or None (forged, altered, other chat)."""
+    if not data or chat_id is None or not data.isascii():
+        return None
+    payload, _, mac = data.rpartition(SEPARATOR)
+    if not payload or not hmac.compare_digest(mac, _mac(payload, chat_id)):
+        return None
+    return payload
+
+
+def _mac(payload: str, chat_id: int) -> str:
+    digest = hmac.new(_key, f"{chat_id}{SEPARATOR}{payload}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:MAC_CHARS]
 
 MORE = "更多结果"
 ORIGINAL = "原文"
@@ -63,63 +110,67 @@ _PATTERNS = (
 )
 
 
-def encode(action: Action) -> str:
-    """The callback_data for an action; raises ValueError if it would not fit in 64 bytes."""
+def encode(action: Action, chat_id: int) -> str:
+    """The signed callback_data for an action in a chat; raises ValueError if it would not fit in 64 bytes."""
     if isinstance(action, More):
-        data = f"m:{action.question_id}:{action.offset}"
+        payload = f"m:{action.question_id}:{action.offset}"
     elif isinstance(action, Original):
-        data = f"o:{action.passage_id}"
+        payload = f"o:{action.passage_id}"
     elif isinstance(action, Vote):
-        data = f"v:{action.question_id}:{action.passage_id}:{int(action.helpful)}"
+        payload = f"v:{action.question_id}:{action.passage_id}:{int(action.helpful)}"
     elif isinstance(action, SourcesPage):
-        data = f"s:{action.number}"
+        payload = f"s:{action.number}"
     else:
         raise TypeError(f"not a button action: {action!r}")
-    if decode(data) != action or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+    if _parse(payload) != action:
         raise ValueError(f"cannot encode {action!r} as callback data")
-    return data
+    return sign(payload, chat_id)
 
 
-def decode(data: str | None) -> Action | None:
-    """The action behind callback_data, or None for anything this bot did not make."""
-    if not data:
-        return None
+def decode(data: str | None, chat_id: int | None) -> Action | None:
+    """The action behind callback_data, or None for anything this bot did not make for this chat."""
+    payload = verify(data, chat_id)
+    return None if payload is None else _parse(payload)
+
+
+def _parse(payload: str) -> Action | None:
     for pattern, build in _PATTERNS:
-        match = pattern.fullmatch(data)
+        match = pattern.fullmatch(payload)
         if match:
             return build(match)
     return None
 
 
-def answer_keyboard(question_id: int, passage_id: str, next_offset: int | None) -> InlineKeyboardMarkup:
+def answer_keyboard(question_id: int, passage_id: str, next_offset: int | None, chat_id: int) -> InlineKeyboardMarkup:
     """更多结果 (when there is a next result), 原文, 👍 and 👎 under one answer."""
-    first_row = [InlineKeyboardButton(ORIGINAL, callback_data=encode(Original(passage_id)))]
+    first_row = [InlineKeyboardButton(ORIGINAL, callback_data=encode(Original(passage_id), chat_id))]
     if next_offset is not None:
-        first_row.insert(0, InlineKeyboardButton(MORE, callback_data=encode(More(question_id, next_offset))))
+        first_row.insert(0, InlineKeyboardButton(MORE, callback_data=encode(More(question_id, next_offset), chat_id)))
     votes = [
-        InlineKeyboardButton(HELPFUL, callback_data=encode(Vote(question_id, passage_id, True))),
-        InlineKeyboardButton(UNHELPFUL, callback_data=encode(Vote(question_id, passage_id, False))),
+        InlineKeyboardButton(HELPFUL, callback_data=encode(Vote(question_id, passage_id, True), chat_id)),
+        InlineKeyboardButton(UNHELPFUL, callback_data=encode(Vote(question_id, passage_id, False), chat_id)),
     ]
     return InlineKeyboardMarkup([first_row, votes])
 
 
-def without_more(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+def without_more(markup: InlineKeyboardMarkup | None, chat_id: int) -> InlineKeyboardMarkup | None:
     """The same keyboard minus its 更多结果 button (once pressed, it has done its job)."""
     if markup is None:
         return None
     rows = []
     for row in markup.inline_keyboard:
-        kept = [b for b in row if not isinstance(decode(b.callback_data if isinstance(b.callback_data, str) else None), More)]
+        kept = [b for b in row
+                if not isinstance(decode(b.callback_data if isinstance(b.callback_data, str) else None, chat_id), More)]
         if kept:
             rows.append(kept)
     return InlineKeyboardMarkup(rows)
 
 
-def sources_keyboard(number: int, pages: int) -> InlineKeyboardMarkup | None:
+def sources_keyboard(number: int, pages: int, chat_id: int) -> InlineKeyboardMarkup | None:
     """« 上一页 / 下一页 » for /sources, or None when everything fits on one page."""
     row = []
     if number > 0:
-        row.append(InlineKeyboardButton(PREVIOUS_PAGE, callback_data=encode(SourcesPage(number - 1))))
+        row.append(InlineKeyboardButton(PREVIOUS_PAGE, callback_data=encode(SourcesPage(number - 1), chat_id)))
     if number + 1 < pages:
-        row.append(InlineKeyboardButton(NEXT_PAGE, callback_data=encode(SourcesPage(number + 1))))
+        row.append(InlineKeyboardButton(NEXT_PAGE, callback_data=encode(SourcesPage(number + 1), chat_id)))
     return InlineKeyboardMarkup([row]) if row else None

@@ -156,7 +156,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     state.recent.remember(question_id, question)
     best = answer.best
     following = next_offset(answer.results, 0, state.config.retrieval.answer_threshold)
-    await reply_html(message, answer_html(best), answer_keyboard(question_id, best.passage.passage_id, following),
+    await reply_html(message, answer_html(best), answer_keyboard(question_id, best.passage.passage_id, following, message.chat_id),
                      quote=group)
 
 
@@ -223,7 +223,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the articles in the knowledge base, a page at a time with page buttons."""
     page = article_page(get_state(context).service.kb, 0)
-    await reply_html(update.effective_message, sources_html(page), sources_keyboard(page.number, page.pages),
+    await reply_html(update.effective_message, sources_html(page), sources_keyboard(page.number, page.pages, update.effective_chat.id),
                      quote=is_group(update))
 
 
@@ -233,8 +233,8 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An inline button: 更多结果, 原文, 👍 / 👎 or a /sources page; every press is answered."""
     query = update.callback_query
-    action = decode(query.data)
     message = query.message if isinstance(query.message, Message) else None
+    action = decode(query.data, message.chat_id if message else None)
     if action is None or message is None:
         await query.answer(EXPIRED_BUTTON)
         return
@@ -247,12 +247,12 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif isinstance(action, SourcesPage):
         page = article_page(get_state(context).service.kb, action.number)
         await query.answer()
-        await edit_html(message, sources_html(page), sources_keyboard(page.number, page.pages))
+        await edit_html(message, sources_html(page), sources_keyboard(page.number, page.pages, message.chat_id))
 
 
 async def _drop_more_button(message: Message) -> None:
     try:
-        await message.edit_reply_markup(without_more(message.reply_markup))
+        await message.edit_reply_markup(without_more(message.reply_markup, message.chat_id))
     except BadRequest as exc:  # already gone, or the message is too old to edit
         log.debug("could not remove the 更多结果 button: %s", exc.message)
 
@@ -275,7 +275,7 @@ async def _more(update: Update, context: ContextTypes.DEFAULT_TYPE, action: More
     result = answer.results[0]
     following = next_offset(answer.results, action.offset, threshold)
     await reply_html(message, answer_html(result),
-                     answer_keyboard(action.question_id, result.passage.passage_id, following),
+                     answer_keyboard(action.question_id, result.passage.passage_id, following, message.chat_id),
                      quote=is_group(update))
     await _drop_more_button(message)
 

@@ -17,8 +17,10 @@ from telegram.ext import Application
 
 from bot.config import Config
 from bot.errors import ConfigError, IndexMissing, QabotError
+from bot.install_key import key_path_for, load_or_create_key, subkey
 from bot.service import QAService
 from bot.storage import QuestionLog
+from bot.telegram import callbacks
 from bot.telegram.handlers import register
 from bot.telegram.limits import FloodLimiter, retry_seconds
 from bot.telegram.logging_filter import RedactingFilter, install_redaction
@@ -131,6 +133,8 @@ def build_application(config: Config, *, webhook_secret: str | None = None, serv
         .build()
     )
     app.bot_data[_STARTUP] = _Startup(config, service, question_log)
+    # Buttons signed with the install's key keep working after a restart.
+    callbacks.use_key(subkey(load_or_create_key(key_path_for(config.storage_path)), "buttons"))
     register(app)
     return app
 
