@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question, or - to read one question a line from standard input")
     ask.add_argument("-k", type=int, default=1, metavar="N", help="show the top N results (default 1)")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
-    ask.set_defaults(handler=cmd_ask)
+    ask.set_defaults(handler=cmd_ask, usage=ask.format_usage)
 
     chat = commands.add_parser("chat", parents=[common], help="a local console conversation with the bot")
     chat.set_defaults(handler=_lazy("bot.console", "cmd_chat"))
@@ -127,6 +127,11 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
 
     if args.k < 1:
         raise QabotError("-k must be at least 1")
+    if not args.question.strip():
+        sys.stderr.write(args.usage())
+        print('qabot ask: error: the question is empty; give one, e.g. qabot ask "近三年引进了多少急需紧缺人才？", '
+              "or - to read questions from standard input", file=sys.stderr)
+        return 2
     service = _open_service(config)
     if args.question == "-":
         sys.stdin.reconfigure(errors="replace")  # a line that is not UTF-8 is still a question

@@ -451,7 +451,7 @@ def test_bad_article_files_are_skipped_with_reasons_and_reload_reports_them(
     (articles / "punctuation.txt").write_text("。，！？……——“”《》\n、；：\n", encoding="utf-8")
     (articles / "front.md").write_text("---\ntitle: [unclosed\ndate: 2020-01-01\n---\n正文。\n", encoding="utf-8")
     _, report = _ask(api, ADMIN_ID, "/reload", 2)
-    assert "知识库已重建" in report and "文章：8" in report and "新增：2" in report
+    assert "知识库已重建" in report and "共 8 篇文章" in report and "新增 2 篇" in report
     assert "articles/mixed.txt：file is neither UTF-8 nor GB18030 text (UTF-8 until line 4, which is not: mixed encodings?)" in report
     assert "articles/punctuation.txt：no indexable text" in report
     assert "articles/front.md：malformed front matter" in report

@@ -1,52 +1,17 @@
-"""Browsing the knowledge base without a question: example questions, the article list, a passage in context."""
+"""Browsing the knowledge base without a question: the article list, a passage in context."""
 
 from __future__ import annotations
 
 import math
-import random
-import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 from bot.index.knowledge_base import ArticleRecord, KnowledgeBase, PassageView
-from bot.retrieval.answer import Answer, Result
+from bot.retrieval.answer import Result
 
 ARTICLES_PER_PAGE = 10
 # Results fetched per 更多结果 step, to look past repeated snippets for the next one to offer.
 LOOKAHEAD = 5
-
-
-def example_questions(kb: KnowledgeBase, ask: Callable[[str], Answer], count: int = 3,
-                      rng: random.Random | None = None, attempts: int = 20) -> list[str]:
-    """Up to `count` things to ask that the knowledge base really answers, from different articles.
-
-    Candidates are article titles, then each article's opening clause, then section headings;
-    each is asked, and only those that come back answered are offered.
-    """
-    rng = rng or random.Random()
-    articles = list(kb.articles)
-    rng.shuffle(articles)
-    candidates: list[tuple[str, str]] = [(a.key, a.title) for a in articles if a.title]
-    openings = [kb.passage(a.first_passage) for a in articles]
-    candidates += [(p.article.key, c) for p in openings if (c := _opening_clause(p.text))]
-    candidates += [(p.article.key, p.heading) for p in openings if p.heading and len(p.heading) >= 4]
-    found: list[str] = []
-    used_articles: set[str] = set()
-    for key, text in candidates[:attempts]:
-        if key in used_articles or text in found:
-            continue
-        if ask(text).answered:
-            found.append(text)
-            used_articles.add(key)
-            if len(found) == count:
-                break
-    return found
-
-
-def _opening_clause(text: str, limit: int = 24) -> str | None:
-    """The first clause of a passage when it is short enough to read as a question."""
-    clause = re.split(r"[，。！？；,!?;\n]", text.strip(), maxsplit=1)[0].strip()
-    return clause if 4 <= len(clause) <= limit else None
 
 
 @dataclass(frozen=True)

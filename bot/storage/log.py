@@ -107,6 +107,17 @@ class QuestionLog:
         """The voter as stored: keyed with a key that is not in the database, so ids can't be tried against it."""
         return hmac.new(self._voter_key, str(voter_id).encode(), hashlib.sha256).hexdigest()[:32]
 
+    def helpful_questions(self, limit: int = 20) -> list[str]:
+        """Question texts whose answers got a 👍, the most liked first (none when question text is not logged)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT q.question FROM questions q JOIN feedback f ON f.question_id = q.id "
+                "WHERE f.helpful = 1 AND q.question IS NOT NULL "
+                "GROUP BY q.question ORDER BY COUNT(*) DESC, MAX(f.voted_at) DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [question for (question,) in rows]
+
     def stats(self, days: float = 7, top: int = 5, now: float | None = None) -> Stats:
         """Asked, answered and not answered in the last `days` days, feedback, and the most asked questions."""
         since = (time.time() if now is None else now) - days * SECONDS_PER_DAY

@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 
 from bot.errors import IndexInvalid, IndexMissing, QabotError
 from bot.index.knowledge_base import KnowledgeBase
+from bot.replies.build_wording import build_failure_zh
 from bot.telegram.messages import (
     reload_failed_html,
     reload_report_html,
@@ -78,7 +79,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             report = await asyncio.to_thread(state.service.reload)
         except QabotError as exc:
             log.warning("reload failed: %s", exc)
-            await reply_html(message, reload_failed_html(str(exc), state.service.kb, damage), quote=quote)
+            await reply_html(message, reload_failed_html(build_failure_zh(str(exc)), state.service.kb, damage), quote=quote)
             return
         except OSError as exc:  # e.g. the index directory can't be written
             log.error("reload failed", exc_info=exc)

@@ -24,6 +24,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -67,6 +68,8 @@ HELPFUL = "👍"
 UNHELPFUL = "👎"
 PREVIOUS_PAGE = "« 上一页"
 NEXT_PAGE = "下一页 »"
+SHARE = "分享"
+RELATED_BUTTON_CHARS = 30
 
 
 @dataclass(frozen=True)
@@ -100,14 +103,27 @@ class SourcesPage:
     number: int
 
 
-Action = More | Original | Vote | SourcesPage
+@dataclass(frozen=True)
+class Example:
+    """Ask the example question whose `example_key` is `key` (the text itself would not fit in 64 bytes)."""
+
+    key: str
+
+
+Action = More | Original | Vote | SourcesPage | Example
 
 _PATTERNS = (
     (re.compile(r"m:(-?\d{1,18}):(\d{1,6})"), lambda m: More(int(m[1]), int(m[2]))),
     (re.compile(r"o:([0-9a-f]{16})"), lambda m: Original(m[1])),
     (re.compile(r"v:(-?\d{1,18}):([0-9a-f]{16}):([01])"), lambda m: Vote(int(m[1]), m[2], m[3] == "1")),
     (re.compile(r"s:(\d{1,6})"), lambda m: SourcesPage(int(m[1]))),
+    (re.compile(r"x:([0-9a-f]{12})"), lambda m: Example(m[1])),
 )
+
+
+def example_key(question: str) -> str:
+    """A short stable name for an example question, for its button."""
+    return hashlib.blake2s(question.encode("utf-8"), digest_size=6).hexdigest()
 
 
 def encode(action: Action, chat_id: int) -> str:
@@ -120,6 +136,8 @@ def encode(action: Action, chat_id: int) -> str:
         payload = f"v:{action.question_id}:{action.passage_id}:{int(action.helpful)}"
     elif isinstance(action, SourcesPage):
         payload = f"s:{action.number}"
+    elif isinstance(action, Example):
+        payload = f"x:{action.key}"
     else:
         raise TypeError(f"not a button action: {action!r}")
     if _parse(payload) != action:
@@ -141,11 +159,19 @@ def _parse(payload: str) -> Action | None:
     return None
 
 
-def answer_keyboard(question_id: int, passage_id: str, next_offset: int | None, chat_id: int) -> InlineKeyboardMarkup:
-    """更多结果 (when there is a next result), 原文, 👍 and 👎 under one answer."""
+def share_link(bot_username: str, passage_id: str) -> str:
+    """The deep link that opens a private chat with the bot showing this passage."""
+    return f"https://t.me/{bot_username}?start={passage_id}"
+
+
+def answer_keyboard(question_id: int, passage_id: str, next_offset: int | None, chat_id: int,
+                    bot_username: str | None = None) -> InlineKeyboardMarkup:
+    """更多结果 (when there is a next result), 原文, 分享, 👍 and 👎 under one answer."""
     first_row = [InlineKeyboardButton(ORIGINAL, callback_data=encode(Original(passage_id), chat_id))]
     if next_offset is not None:
         first_row.insert(0, InlineKeyboardButton(MORE, callback_data=encode(More(question_id, next_offset), chat_id)))
+    if bot_username:
+        first_row.append(InlineKeyboardButton(SHARE, url=share_link(bot_username, passage_id)))
     votes = [
         InlineKeyboardButton(HELPFUL, callback_data=encode(Vote(question_id, passage_id, True), chat_id)),
         InlineKeyboardButton(UNHELPFUL, callback_data=encode(Vote(question_id, passage_id, False), chat_id)),
@@ -174,3 +200,22 @@ def sources_keyboard(number: int, pages: int, chat_id: int) -> InlineKeyboardMar
     if number + 1 < pages:
         row.append(InlineKeyboardButton(NEXT_PAGE, callback_data=encode(SourcesPage(number + 1), chat_id)))
     return InlineKeyboardMarkup([row]) if row else None
+
+
+def examples_keyboard(questions: Sequence[str], chat_id: int) -> InlineKeyboardMarkup | None:
+    """One button per example question; pressing one asks it."""
+    rows = [[InlineKeyboardButton(q, callback_data=encode(Example(example_key(q)), chat_id))] for q in questions]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def related_keyboard(passages: Sequence[tuple[str, str]], chat_id: int) -> InlineKeyboardMarkup | None:
+    """One 原文 button per related article, named by its title: (title, passage id) pairs."""
+    rows = [[InlineKeyboardButton(f"📄 {_clip(title, RELATED_BUTTON_CHARS)}",
+                                  callback_data=encode(Original(passage_id), chat_id))]
+            for title, passage_id in passages]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 
 from telegram import (
@@ -28,21 +29,40 @@ from telegram.ext import (
     filters,
 )
 
-from bot.replies.browse import LOOKAHEAD, article_page, example_questions, next_offset, passage_context
+from bot.replies.browse import LOOKAHEAD, article_page, next_offset, passage_context
+from bot.replies.examples import choose_examples
+from bot.replies.related import related_results
+from bot.replies.smalltalk import Kind, small_talk
 from bot.retrieval.answer import Answer
 from bot.storage import StorageError
 from bot.telegram import admin
 from bot.text.clean import replace_lone_surrogates
-from bot.telegram.callbacks import More, Original, SourcesPage, Vote, answer_keyboard, decode, sources_keyboard, without_more
+from bot.telegram.callbacks import (
+    Example,
+    More,
+    Original,
+    SourcesPage,
+    Vote,
+    answer_keyboard,
+    decode,
+    example_key,
+    examples_keyboard,
+    related_keyboard,
+    sources_keyboard,
+    without_more,
+)
 from bot.telegram.messages import (
     NO_PREVIEW,
     answer_html,
+    asked_html,
     clip,
     context_html,
     edit_html,
+    esc,
     help_html,
     not_answered_html,
     reply_html,
+    shared_passage_html,
     sources_html,
     split_html,
     start_html,
@@ -58,6 +78,12 @@ MENTION_USAGE = "请把问题写在 @ 我的同一条消息里。"
 TEXT_ONLY = "我只能回答文字问题，请直接发送问题。"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看用法，或者直接发送问题。"
 EXPIRED_BUTTON = "这个按钮已失效，请重新提问。"
+PASSAGE_GONE = "抱歉，这段内容已经不在知识库里了（文章可能更新或删除了）。可以直接提问，或者发送 /sources 看看有哪些文章。"
+BAD_LINK = "抱歉，这个链接无效。可以直接把问题发给我，或者发送 /sources 看看有哪些文章。"
+# Telegram allows A-Z, a-z, 0-9, _ and - in a /start payload; a passage id is 16 hex digits.
+PASSAGE_PAYLOAD = re.compile(r"[0-9a-f]{16}")
+# Questions with a 👍 that are considered for /start's examples (each is asked again to check it).
+HELPFUL_CANDIDATES = 20
 
 
 # ---- filters and text helpers ------------------------------------------------------------------
@@ -121,12 +147,19 @@ def _question_replied_to(message: Message) -> str | None:
 
 
 async def _examples(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
-    """Three example questions for the knowledge base being served, drawn once per base."""
+    """Example questions for the knowledge base being served, chosen once per loaded base."""
     state = get_state(context)
     kb = state.service.kb
     if state.examples is None or state.examples[0] is not kb:
-        titles = await asyncio.to_thread(example_questions, kb, lambda q: state.service.ask(q, k=1))
-        state.examples = (kb, titles)
+        try:
+            liked = await asyncio.to_thread(state.log.helpful_questions, HELPFUL_CANDIDATES)
+        except (StorageError, sqlite3.Error) as exc:
+            log.warning("could not read the questions answered with 👍: %s", exc)
+            liked = []
+        questions = await asyncio.to_thread(choose_examples, kb, lambda q: state.service.ask(q, k=1), liked)
+        state.examples = (kb, questions)
+        for question in questions:  # a button from before a reload still asks its question
+            state.example_texts[example_key(question)] = question
     return state.examples[1]
 
 
@@ -142,21 +175,36 @@ async def _log_question(state: BotState, question: str, chat_type: str, answer: 
         return state.recent.unlogged_id()
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    """Ask the knowledge base and reply with the best result and its buttons, or say nothing answers."""
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str,
+                          from_button: bool = False) -> None:
+    """Reply to small talk in kind; otherwise ask the knowledge base and reply with the best result and its
+    buttons, or say nothing answers (with related articles as buttons when there are any).
+
+    `from_button`: the question came from an example button, so the reply repeats it.
+    """
     state = get_state(context)
     message = update.effective_message
+    group = is_group(update)
+    chat = small_talk(question) if not from_button else None
+    if chat is not None:  # not a question: not searched and not logged
+        keyboard = examples_keyboard(await _examples(context), message.chat_id) if chat.kind in (Kind.GREETING, Kind.WHO) else None
+        await reply_html(message, esc(chat.reply), keyboard, quote=group)
+        return
     answer = await asyncio.to_thread(state.service.ask, question, LOOKAHEAD, 0)
     question_id = await _log_question(state, question, message.chat.type, answer)
-    group = is_group(update)
     if not answer.answered or answer.best is None:
-        examples = [] if answer.related_titles else await _examples(context)
-        await reply_html(message, not_answered_html(answer, examples), quote=group)
+        related = related_results(answer)
+        text = not_answered_html(bool(related))
+        keyboard = related_keyboard([(r.passage.article.title, r.passage.passage_id) for r in related], message.chat_id)
+        await reply_html(message, asked_html(question, text) if from_button else text, keyboard, quote=group)
         return
     state.recent.remember(question_id, question)
     best = answer.best
     following = next_offset(answer.results, 0, state.config.retrieval.answer_threshold)
-    await reply_html(message, answer_html(best), answer_keyboard(question_id, best.passage.passage_id, following, message.chat_id),
+    text = answer_html(best)
+    await reply_html(message, asked_html(question, text) if from_button else text,
+                     answer_keyboard(question_id, best.passage.passage_id, following, message.chat_id,
+                                     context.bot.username),
                      quote=group)
 
 
@@ -164,18 +212,43 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet and suggest three questions the knowledge base can answer."""
+    """Greet and offer example questions as buttons; /start <passage id> (a 分享 link) shows that passage."""
+    message = update.effective_message
+    group = is_group(update)
+    if context.args and not group:
+        await _shared_passage(message, context, context.args[0])
+        return
     user = update.effective_user
     examples = await _examples(context)
-    await reply_html(update.effective_message, start_html(user.first_name if user else None, examples),
-                     quote=is_group(update))
+    await reply_html(message, start_html(user.first_name if user else None, bool(examples), group, context.bot.username),
+                     examples_keyboard(examples, message.chat_id), quote=group)
+
+
+async def _shared_passage(message: Message, context: ContextTypes.DEFAULT_TYPE, payload: str) -> None:
+    """The passage a 分享 link names, with its source and neighbours, or a polite word that it is gone."""
+    if payload == "inline":  # the button under inline results: a plain start
+        examples = await _examples(context)
+        user = message.from_user
+        await reply_html(message, start_html(user.first_name if user else None, bool(examples)),
+                         examples_keyboard(examples, message.chat_id))
+        return
+    if not PASSAGE_PAYLOAD.fullmatch(payload):
+        log.info("a /start link with an unknown payload (%d characters)", len(payload))
+        await reply_html(message, BAD_LINK)
+        return
+    found = await asyncio.to_thread(passage_context, get_state(context).service.kb, payload)
+    if found is None:
+        await reply_html(message, PASSAGE_GONE)
+        return
+    await reply_html(message, shared_passage_html(found))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Explain how to ask in private chats, groups and inline, and list the commands."""
+    """Explain how to ask here (private chat or group), and list the commands."""
     user = update.effective_user
     is_admin = user is not None and user.id in get_state(context).config.telegram.admins
-    await reply_html(update.effective_message, help_html(context.bot.username, is_admin), quote=is_group(update))
+    group = is_group(update)
+    await reply_html(update.effective_message, help_html(context.bot.username, is_admin, group), quote=group)
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -248,6 +321,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         page = article_page(get_state(context).service.kb, action.number)
         await query.answer()
         await edit_html(message, sources_html(page), sources_keyboard(page.number, page.pages, message.chat_id))
+    elif isinstance(action, Example):
+        question = get_state(context).example_texts.get(action.key)
+        if question is None:
+            await query.answer(EXPIRED_BUTTON)
+            return
+        await query.answer()
+        await answer_question(update, context, question, from_button=True)
 
 
 async def _drop_more_button(message: Message) -> None:
@@ -275,7 +355,8 @@ async def _more(update: Update, context: ContextTypes.DEFAULT_TYPE, action: More
     result = answer.results[0]
     following = next_offset(answer.results, action.offset, threshold)
     await reply_html(message, answer_html(result),
-                     answer_keyboard(action.question_id, result.passage.passage_id, following, message.chat_id),
+                     answer_keyboard(action.question_id, result.passage.passage_id, following, message.chat_id,
+                                     context.bot.username),
                      quote=is_group(update))
     await _drop_more_button(message)
 

@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import MessageLimit, ParseMode
@@ -21,7 +21,8 @@ from telegram.error import BadRequest
 from bot.index.knowledge_base import KnowledgeBase
 from bot.knowledge.builder import BuildReport
 from bot.replies.browse import ArticlePage, PassageContext
-from bot.replies.render import NOT_ANSWERED, RELATED_INTRO, html_source_line, render_result_html
+from bot.replies.render import NOT_ANSWERED, html_source_line, render_result_html
+from bot.replies.build_wording import skip_reason_zh
 from bot.retrieval.answer import Answer, Result
 from bot.storage import LoggedQuestion, Stats
 
@@ -180,43 +181,66 @@ async def edit_html(message: Message, text: str, keyboard: InlineKeyboardMarkup 
 # ---- message texts ---------------------------------------------------------------------------
 
 
-def _bullets(items: Iterable[str]) -> str:
-    return "\n".join(f"• {esc(item)}" for item in items)
-
-
 def answer_html(result: Result) -> str:
     """One result: the snippet with matched words in bold, then the linked source line."""
     return render_result_html(result)
 
 
-def not_answered_html(answer: Answer, examples: Sequence[str] = ()) -> str:
-    """Say plainly that nothing answers; offer related titles, or else example questions."""
-    lines = [esc(NOT_ANSWERED)]
-    if answer.related_titles:
-        lines += ["", esc(RELATED_INTRO), _bullets(answer.related_titles[:3])]
-    elif examples:
-        lines += ["", "可以试试这样问：", _bullets(examples[:3])]
-    return "\n".join(lines)
+def asked_html(question: str, body: str) -> str:
+    """An answer to a question asked with a button: the question first, since no message of the user's shows it."""
+    return f"<b>问：</b>{esc(question)}\n\n{body}"
 
 
-def start_html(first_name: str | None, examples: Sequence[str]) -> str:
-    greeting = f"你好，{esc(first_name)}！" if first_name else "你好！"
-    lines = [greeting + "我可以回答关于知识库里文章的问题，直接把问题发给我就行。"]
-    if examples:
-        lines += ["", "比如可以问：", _bullets(examples)]
+def not_answered_html(related: bool) -> str:
+    """Say plainly that nothing answers; the related articles, if any, are buttons under it."""
+    if related:
+        return f"{esc(NOT_ANSWERED)}\n\n也许这几篇文章有关，点开看看："
+    return f"{esc(NOT_ANSWERED)}\n可以换个说法再问，或者发送 /sources 看看有哪些文章。"
+
+
+def _at(bot_username: str | None) -> str:
+    return esc(f"@{bot_username}" if bot_username else "@机器人")
+
+
+def start_html(first_name: str | None, has_examples: bool, group: bool = False,
+               bot_username: str | None = None) -> str:
+    """The /start greeting: how to ask here (privately, or in a group), and example questions below it."""
+    if group:
+        lines = ["大家好！我可以回答知识库里文章的问题，并注明出处。在群里请这样问我：",
+                 f"• 发送 <code>/ask 问题</code>",
+                 f"• 在消息里 {_at(bot_username)} 并写上问题",
+                 "• 回复我的消息"]
+    else:
+        greeting = f"你好，{esc(first_name)}！" if first_name else "你好！"
+        lines = [greeting + "我可以回答知识库里文章的问题：直接把问题发给我，我会给出答案和出处。"]
+    if has_examples:
+        lines += ["", "可以点下面的问题试试："]
     lines += ["", "发送 /help 查看全部用法。"]
     return "\n".join(lines)
 
 
-def help_html(bot_username: str | None, is_admin: bool) -> str:
-    at = f"@{bot_username}" if bot_username else "@机器人"
-    lines = [
-        "<b>怎么提问</b>",
-        "• 私聊：直接发送问题。",
-        f"• 群组：发送 <code>/ask 问题</code>，或在消息里 {esc(at)}，或回复我的消息。",
-        f"• 任意聊天：输入 <code>{esc(at)} 问题</code>，从弹出的结果里选一条发送。",
+def help_html(bot_username: str | None, is_admin: bool, group: bool = False) -> str:
+    at = _at(bot_username)
+    if group:
+        lines = [
+            "<b>在群里怎么提问</b>",
+            f"• 发送 <code>/ask 问题</code>（或 <code>/ask{at} 问题</code>）",
+            f"• 在消息里 {at} 并写上问题",
+            "• 回复我的消息接着问",
+            "",
+            "私聊我时直接发送问题就行。",
+        ]
+    else:
+        lines = [
+            "<b>怎么提问</b>",
+            "• 私聊：直接发送问题。",
+            f"• 群组：发送 <code>/ask 问题</code>，或在消息里 {at}，或回复我的消息。",
+            f"• 任意聊天：输入 <code>{at} 问题</code>，从弹出的结果里选一条发送。",
+        ]
+    lines += [
         "",
-        "回答下面的按钮：<b>更多结果</b> 看下一条，<b>原文</b> 看整段原文，👍 / 👎 告诉我回答好不好。",
+        "回答下面的按钮：<b>更多结果</b> 看下一条，<b>原文</b> 看整段原文，<b>分享</b> 把这段内容的链接发给别人，"
+        "👍 / 👎 告诉我回答好不好（再按一次可以撤回）。",
         "",
         "<b>命令</b>",
         "/start 开始，/help 帮助，/ask 提问，/sources 文章列表",
@@ -224,9 +248,14 @@ def help_html(bot_username: str | None, is_admin: bool) -> str:
     if is_admin:
         lines += ["", "<b>管理员命令</b>",
                   "/reload 重新读取文章并重建知识库",
-                  "/stats [天数] 提问统计（默认 7 天）",
+                  "/stats [天数] 提问统计和图表（默认 7 天）",
                   "/unanswered 最近没有答好的问题"]
     return "\n".join(lines)
+
+
+def shared_passage_html(context: PassageContext) -> str:
+    """A passage opened from a 分享 link: a line saying so, then the passage in context."""
+    return "有人分享给你这段内容：\n\n" + context_html(context)
 
 
 def context_html(context: PassageContext) -> str:
@@ -283,23 +312,26 @@ def _names(label: str, keys: Sequence[str], limit: int = 10) -> list[str]:
     if not keys:
         return []
     shown = [f"  {esc(k)}" for k in keys[:limit]]
-    more = [f"  …另有 {len(keys) - limit} 个"] if len(keys) > limit else []
-    return [f"{label}："] + shown + more
+    more = [f"  …另有 {len(keys) - limit} 篇"] if len(keys) > limit else []
+    return [f"{label}（{len(keys)} 篇）："] + shown + more
 
 
 def reload_report_html(report: BuildReport, damage: str | None = None) -> str:
     """What a /reload did: totals, which articles came and went, skipped files with reasons, time."""
+    if report.added or report.changed or report.removed:
+        changes = f"与上次相比：新增 {len(report.added)} 篇，修改 {len(report.changed)} 篇，删除 {len(report.removed)} 篇"
+    else:
+        changes = "与上次相比：文章没有变化"
     lines = [
         "<b>知识库已重建</b>",
         *([f"原来的索引无法使用（{esc(damage)}），所有文章都已重新分析。"] if damage else []),
-        f"文章：{report.articles}，段落：{report.passages}",
-        f"新增：{len(report.added)}，修改：{len(report.changed)}，删除：{len(report.removed)}",
-        f"用时：{report.seconds:.1f} 秒",
+        f"共 {report.articles} 篇文章，{report.passages} 个段落，用时 {report.seconds:.1f} 秒",
+        changes,
     ]
-    lines += _names("新增", report.added) + _names("修改", report.changed) + _names("删除", report.removed)
+    lines += _names("新增的文章", report.added) + _names("修改的文章", report.changed) + _names("删除的文章", report.removed)
     if report.skipped:
-        lines.append(f"跳过的文件（{len(report.skipped)}）：")
-        lines += [f"  {esc(s.key)}：{esc(s.reason)}" for s in report.skipped[:20]]
+        lines.append(f"跳过的文件（{len(report.skipped)} 个）：")
+        lines += [f"  {esc(s.key)}：{esc(skip_reason_zh(s.reason))}" for s in report.skipped[:20]]
         if len(report.skipped) > 20:
             lines.append(f"  …另有 {len(report.skipped) - 20} 个")
     return "\n".join(lines)

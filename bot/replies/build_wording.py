@@ -1,0 +1,76 @@
+"""The builder's reasons for skipping a file or failing a build, in the Chinese an admin reads in Telegram.
+
+The builder words its reasons in English for `qabot build`'s log; /reload shows them to the admin
+in Chinese. Each pattern here is checked against the builder's real output in tests, so a new or
+reworded reason fails a test instead of reaching an admin in English.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+_OS_ERRORS = {
+    "permission denied": "没有读取权限",
+    "no such file or directory": "文件不存在",
+    "is a directory": "这是一个目录",
+    "not a directory": "不是目录",
+    "too many levels of symbolic links": "符号链接层数太多",
+    "input/output error": "读写错误",
+}
+
+
+def _os_error(text: str) -> str:
+    return _OS_ERRORS.get(text.strip().lower(), text)
+
+
+_Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+_RULES: tuple[_Rule, ...] = (
+    (re.compile(r"file is empty"), lambda m: "文件是空的"),
+    (re.compile(r"file is binary, not text"), lambda m: "是二进制文件，不是文本"),
+    (re.compile(r"file is ([\d.]+) MB, over the ([\d.]+) MB limit"),
+     lambda m: f"文件有 {m[1]} MB，超过了 {m[2]} MB 的上限"),
+    (re.compile(r"file is neither UTF-8 nor GB18030 text \(UTF-8 until line (\d+), which is not: mixed encodings\?\)"),
+     lambda m: f"既不是 UTF-8 也不是 GB18030 编码：第 {m[1]} 行之前是 UTF-8，从这一行起不是，可能混用了编码"),
+    (re.compile(r"file is neither UTF-8 nor GB18030 text \(not UTF-8 from line (\d+)\)"),
+     lambda m: f"既不是 UTF-8 也不是 GB18030 编码（从第 {m[1]} 行起不是 UTF-8）"),
+    (re.compile(r"file is neither UTF-8 nor GB18030 text"), lambda m: "既不是 UTF-8 也不是 GB18030 编码的文本"),
+    (re.compile(r"cannot read file: (.*)"), lambda m: f"无法读取文件：{_os_error(m[1])}"),
+    (re.compile(r"cannot read directory: (.*)"), lambda m: f"无法读取目录：{_os_error(m[1])}"),
+    (re.compile(r"duplicate of (.+)"), lambda m: f"和 {m[1]} 内容相同"),
+    (re.compile(r"no indexable text.*"), lambda m: "没有可以检索的文字（只有标点、符号或网页栏目）"),
+    (re.compile(r"no text left after removing the title and page furniture"),
+     lambda m: "去掉标题和网页栏目之后没有正文"),
+    (re.compile(r"malformed front matter at line (\d+)"), lambda m: f"开头的元数据（front matter）第 {m[1]} 行格式有误"),
+    (re.compile(r"malformed front matter: it must be a mapping of keys to values"),
+     lambda m: "开头的元数据（front matter）应当是“键: 值”的形式"),
+    (re.compile(r"malformed front matter"), lambda m: "开头的元数据（front matter）格式有误"),
+    (re.compile(r"cannot parse HTML: (.*)"), lambda m: f"无法解析 HTML（{m[1]}）"),
+)
+
+
+def skip_reason_zh(reason: str) -> str:
+    """The Chinese wording of one skip reason; one this module doesn't know is labelled as the builder's own."""
+    for pattern, wording in _RULES:
+        match = pattern.fullmatch(reason)
+        if match:
+            return wording(match)
+    return f"无法使用（{reason}）"
+
+
+_NO_ARTICLE = re.compile(r"no usable article found in (.+?)(?: \((\d+) skipped, e\.g\. (.+?): (.+)\))?")
+
+
+def build_failure_zh(message: str) -> str:
+    """The Chinese wording of why a rebuild failed (bot.knowledge.builder's BuildFailed messages)."""
+    match = re.fullmatch(r"articles directory not found: (.+)", message)
+    if match:
+        return f"找不到文章目录 {match[1]}"
+    match = _NO_ARTICLE.fullmatch(message)
+    if match:
+        text = f"{match[1]} 里没有可用的文章"
+        if match[2]:
+            text += f"（跳过了 {match[2]} 个文件，例如 {match[3]}：{skip_reason_zh(match[4])}）"
+        return text
+    return message

@@ -1,0 +1,167 @@
+"""The conversation around the answers, through the real bot and the local Bot API stand-in: example questions
+as buttons, small talk, related suggestions, group wording, and 分享 deep links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.replies.render import NOT_ANSWERED, result_to_json
+from bot.replies.smalltalk import REPLIES, Kind
+from bot.service import QAService
+from bot.storage import QuestionLog
+from bot.telegram.handlers import BAD_LINK, EXPIRED_BUTTON, PASSAGE_GONE
+from tests.conftest import BOT_USERNAME, GROUP_ID, PANDA_FACT, PANDA_QUESTION, USER_ID, RunningBot, make_config
+from tests.support.telegram_server import FakeBotApi
+from tests.test_telegram_bot import ADMIN_ID, JSON, ask, ask_private, buttons, press
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after. will be of type")
+
+
+def ask_group(api: FakeBotApi, text: str) -> JSON:
+    return ask(api, GROUP_ID, api.push_group_text, GROUP_ID, USER_ID, text)
+
+
+def press_and_read(api: FakeBotApi, chat_id: int, message: JSON, label: str) -> tuple[JSON, JSON]:
+    """Press a button that makes the bot send a message; (the callback answer, that message)."""
+    before = len(api.sent_messages(chat_id))
+    answer = press(api, chat_id if chat_id > 0 else USER_ID, message, label)
+    return answer, api.wait_for_messages(chat_id, before + 1)[before]
+
+
+# ---- /start and example questions --------------------------------------------------------------
+
+
+def test_start_offers_example_questions_as_buttons_that_ask_them(bot: RunningBot, api: FakeBotApi,
+                                                                 question_log: QuestionLog,
+                                                                 shared_service: QAService) -> None:
+    start = ask_private(api, USER_ID, "/start")
+    examples = list(buttons(start))
+    assert 3 <= len(examples) <= 5
+    for example in examples:  # each really answered, with confidence, by this base
+        answer = shared_service.ask(example, k=1)
+        assert answer.answered and answer.best.score >= 0.6, example
+    answer, reply = press_and_read(api, USER_ID, start, examples[0])
+    assert not answer.get("text")
+    assert reply["text"].startswith(f"问：{examples[0]}")
+    assert {"原文", "分享", "👍", "👎"} <= set(buttons(reply))
+    assert question_log.stats(days=1).top == ((examples[0], 1),)
+    # Chosen once per loaded base, not per press: a second /start offers the same questions.
+    assert list(buttons(ask_private(api, USER_ID, "/start"))) == examples
+
+
+def test_questions_answered_with_a_thumbs_up_become_examples(start_bot, api: FakeBotApi, built_knowledge: Path,
+                                                             shared_service: QAService,
+                                                             question_log: QuestionLog) -> None:
+    liked, shaky = "龙井茶以什么四绝著称", "卧龙国家级自然保护区是哪一年建立的"  # confidence 0.99 and 0.45
+    for question in (liked, shaky):
+        question_id = question_log.record_question(question, "private", True)
+        question_log.record_feedback(question_id, "0123456789abcdef", USER_ID, True)
+    start_bot(make_config(built_knowledge, api.base_url), service=shared_service, question_log=question_log)
+    offered = list(buttons(ask_private(api, USER_ID, "/start")))
+    assert liked in offered and shaky not in offered
+
+
+def test_a_forged_or_stale_button_gets_a_clear_word(bot: RunningBot, api: FakeBotApi) -> None:
+    start = ask_private(api, USER_ID, "/start")
+    for data in ("x:0123456789ab", "garbage", "v:1:zz:1"):
+        update = api.push_callback_query(USER_ID, start, data)
+        query_id = update["callback_query"]["id"]
+        answer = api.wait_for(lambda s: next((a for a in s.callback_answers if a["callback_query_id"] == query_id),
+                                             None))
+        assert answer["text"] == EXPIRED_BUTTON
+
+
+def test_groups_get_their_own_greeting_and_help(bot: RunningBot, api: FakeBotApi) -> None:
+    start = ask_group(api, "/start")
+    assert "/ask" in start["text"] and f"@{BOT_USERNAME}" in start["text"]
+    assert "直接把问题发给我" not in start["text"]
+    assert start["reply_to_message"]  # quotes the asker
+    assert buttons(start)  # the example questions
+    help_text = ask_group(api, "/help")["text"]
+    assert help_text.startswith("在群里怎么提问") and "/ask" in help_text and f"@{BOT_USERNAME}" in help_text
+    _, reply = press_and_read(api, GROUP_ID, start, list(buttons(start))[0])
+    assert reply["text"].startswith("问：")
+
+
+# ---- small talk --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, kind", [("你好", Kind.GREETING), ("谢谢！", Kind.THANKS), ("再见", Kind.GOODBYE),
+                                        ("你是谁？", Kind.WHO), ("好的，谢谢", Kind.THANKS)])
+def test_small_talk_gets_a_short_reply_and_is_not_logged(bot: RunningBot, api: FakeBotApi,
+                                                         question_log: QuestionLog, text: str, kind: Kind) -> None:
+    reply = ask_private(api, USER_ID, text)
+    assert reply["text"] == REPLIES[kind]
+    assert bool(buttons(reply)) == (kind in (Kind.GREETING, Kind.WHO))  # a greeting offers example questions
+    assert question_log.stats(days=1).asked == 0
+    assert question_log.recent_unanswered() == []
+
+
+def test_small_talk_in_a_group_and_a_question_with_a_greeting(bot: RunningBot, api: FakeBotApi,
+                                                              question_log: QuestionLog) -> None:
+    assert ask_group(api, f"@{BOT_USERNAME} 谢谢")["text"] == REPLIES[Kind.THANKS]
+    assert PANDA_FACT in ask_private(api, USER_ID, f"你好，{PANDA_QUESTION}？")["text"]
+    assert question_log.stats(days=1).asked == 1
+
+
+# ---- refusals ----------------------------------------------------------------------------------
+
+
+def test_a_refusal_suggests_only_related_articles_as_buttons(bot: RunningBot, api: FakeBotApi) -> None:
+    unrelated = ask_private(api, USER_ID, "比特币现在多少钱")
+    assert unrelated["text"].startswith(NOT_ANSWERED) and "reply_markup" not in unrelated
+    near = ask_private(api, USER_ID, "长城有几个门")
+    assert near["text"].startswith(NOT_ANSWERED)
+    assert list(buttons(near)) == ["📄 长城的长度与历史"]
+    _, passage = press_and_read(api, USER_ID, near, "📄 长城的长度与历史")
+    assert passage["text"].startswith("长城的长度与历史 · 文化旅游报 · 2023-05-20")
+
+
+# ---- deep links --------------------------------------------------------------------------------
+
+
+def test_share_link_opens_the_passage_with_its_source(bot: RunningBot, api: FakeBotApi,
+                                                      shared_service: QAService) -> None:
+    reply = ask_private(api, USER_ID, PANDA_QUESTION)
+    passage_id = result_to_json(shared_service.ask(PANDA_QUESTION, k=1).best)["passage_id"]  # as `qabot ask --json`
+    link = buttons(reply)["分享"]
+    assert link == f"https://t.me/{BOT_USERNAME}?start={passage_id}"
+    other_user = 4004
+    shown = ask_private(api, other_user, f"/start {passage_id}")
+    assert shown["text"].startswith("有人分享给你这段内容：")
+    assert "大熊猫的食物与生活习性 · 新华社 · 2024-03-01" in shown["text"] and PANDA_FACT in shown["text"]
+    assert any(e["type"] == "blockquote" for e in shown.get("entities", []))
+
+
+@pytest.mark.parametrize("payload, expected", [("0123456789abcdef", PASSAGE_GONE), ("garbage-payload_1", BAD_LINK),
+                                               ("<b>x</b>", BAD_LINK)])
+def test_a_deep_link_to_nothing_gets_a_polite_word(bot: RunningBot, api: FakeBotApi, payload: str,
+                                                   expected: str) -> None:
+    assert ask_private(api, USER_ID, f"/start {payload}")["text"] == expected
+
+
+def test_a_share_link_survives_rebuilds_that_leave_its_passage_alone(start_bot, api: FakeBotApi,
+                                                                     knowledge_copy: Path,
+                                                                     question_log: QuestionLog) -> None:
+    config = make_config(knowledge_copy, api.base_url)
+    start_bot(config, service=QAService.open(config), question_log=question_log)
+    link = buttons(ask_private(api, USER_ID, "卧龙国家级自然保护区位于哪里"))["分享"]
+    payload = link.rsplit("=", 1)[1]
+    articles = knowledge_copy / "articles"
+    (articles / "tea.html").unlink()  # another article changes
+    panda = articles / "panda.txt"
+    panda.write_text(panda.read_text(encoding="utf-8").replace("100克", "一百克"), encoding="utf-8")  # another passage
+    reload_and_wait(api)
+    assert "位于四川省汶川县" in ask_private(api, USER_ID, f"/start {payload}")["text"]
+    panda.write_text(panda.read_text(encoding="utf-8").replace("汶川县", "汶川县卧龙镇"), encoding="utf-8")
+    reload_and_wait(api)
+    assert ask_private(api, USER_ID, f"/start {payload}")["text"] == PASSAGE_GONE
+
+
+def reload_and_wait(api: FakeBotApi) -> None:
+    before = len(api.sent_messages(ADMIN_ID))
+    api.push_private_text(ADMIN_ID, "/reload")
+    report = api.wait_for_messages(ADMIN_ID, before + 2, timeout=60)[before + 1]
+    assert "知识库已重建" in report["text"], report["text"]
