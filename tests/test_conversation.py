@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import GOODBYE, HELP, UNKNOWN_COMMAND, chat
-from bot.config import RetrievalSettings
+from bot.console import GOODBYE, HELP, UNKNOWN_COMMAND
 from bot.knowledge.builder import build_knowledge_base
 from bot.replies.build_wording import build_failure_zh, skip_reason_zh
 from bot.replies.examples import EXAMPLE_CONFIDENCE, choose_examples, questions_from_text
@@ -19,6 +18,7 @@ from bot.replies.smalltalk import REPLIES, Kind, small_talk
 from bot.service import QAService
 from tests.conftest import NO_ANSWER_QUESTION, PANDA_QUESTION, make_config, write_articles
 from tests.test_cli import qabot
+from tests.test_console import converse
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -110,19 +110,6 @@ def test_build_failures_read_as_chinese() -> None:
 
 
 # ---- qabot chat and qabot ask --------------------------------------------------------------------
-
-
-def converse(service: QAService, lines: list[str]) -> tuple[int, list[str]]:
-    pending = iter(lines)
-    out: list[str] = []
-
-    def read(prompt: str) -> str:
-        try:
-            return next(pending)
-        except StopIteration:
-            raise EOFError from None
-
-    return chat(service.ask, read, out.append, threshold=RetrievalSettings().answer_threshold), out
 
 
 def test_chat_help_quit_and_small_talk(shared_service: QAService) -> None:
