@@ -101,6 +101,7 @@ def test_every_skip_reason_the_builder_gives_reads_as_chinese(tmp_path: Path) ->
         assert not re.search(r"[A-Za-z]{2,}", leftover), wording
     assert skip_reason_zh(reasons["articles/empty.txt"]) == "文件是空的"
     assert "第 2 行" in skip_reason_zh(reasons["articles/front.md"])
+    assert skip_reason_zh("符号链接指向文章目录之外，已跳过") == "符号链接指向文章目录之外，已跳过"
 
 
 def test_build_failures_read_as_chinese() -> None:

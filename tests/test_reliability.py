@@ -248,7 +248,7 @@ def test_reload_over_an_unusable_index_rebuilds_it_and_tells_the_admin_why(
     damage(knowledge_copy / ".index")
     assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]  # the base in memory still serves
     started, report = _ask(api, ADMIN_ID, "/reload", 2)
-    assert "知识库已重建" in report and "文章：6" in report
+    assert "知识库已重建" in report and "共 6 篇文章" in report
     assert "原来的索引无法使用" in report and "manifest is missing or unreadable" in report
     assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]
     assert len(KnowledgeBase(knowledge_copy / ".index").articles) == 6
@@ -452,9 +452,9 @@ def test_bad_article_files_are_skipped_with_reasons_and_reload_reports_them(
     (articles / "front.md").write_text("---\ntitle: [unclosed\ndate: 2020-01-01\n---\n正文。\n", encoding="utf-8")
     _, report = _ask(api, ADMIN_ID, "/reload", 2)
     assert "知识库已重建" in report and "共 8 篇文章" in report and "新增 2 篇" in report
-    assert "articles/mixed.txt：file is neither UTF-8 nor GB18030 text (UTF-8 until line 4, which is not: mixed encodings?)" in report
-    assert "articles/punctuation.txt：no indexable text" in report
-    assert "articles/front.md：malformed front matter" in report
+    assert "articles/mixed.txt：既不是 UTF-8 也不是 GB18030 编码：第 4 行之前是 UTF-8，第 4 行不是，可能混用了编码" in report
+    assert "articles/punctuation.txt：没有可以检索的文字" in report
+    assert "articles/front.md：开头的元数据（front matter）" in report
     assert "articles/huge.txt" in report and "articles/legacy.txt" in report
     kb = bot.state.service.kb
     huge = next(a for a in kb.articles if a.key == "articles/huge.txt")

@@ -12,6 +12,7 @@ from bot.replies.smalltalk import REPLIES, Kind
 from bot.service import QAService
 from bot.storage import QuestionLog
 from bot.telegram.handlers import BAD_LINK, EXPIRED_BUTTON, PASSAGE_GONE
+from bot.telegram.messages import TRY_EXAMPLES
 from tests.conftest import BOT_USERNAME, GROUP_ID, PANDA_FACT, PANDA_QUESTION, USER_ID, RunningBot, make_config
 from tests.support.telegram_server import FakeBotApi
 from tests.test_telegram_bot import ADMIN_ID, JSON, ask, ask_private, buttons, press
@@ -93,8 +94,9 @@ def test_groups_get_their_own_greeting_and_help(bot: RunningBot, api: FakeBotApi
 def test_small_talk_gets_a_short_reply_and_is_not_logged(bot: RunningBot, api: FakeBotApi,
                                                          question_log: QuestionLog, text: str, kind: Kind) -> None:
     reply = ask_private(api, USER_ID, text)
-    assert reply["text"] == REPLIES[kind]
-    assert bool(buttons(reply)) == (kind in (Kind.GREETING, Kind.WHO))  # a greeting offers example questions
+    assert reply["text"].startswith(REPLIES[kind])
+    offers = kind in (Kind.GREETING, Kind.WHO)  # a greeting offers example questions
+    assert bool(buttons(reply)) == offers and reply["text"].endswith(TRY_EXAMPLES) == offers
     assert question_log.stats(days=1).asked == 0
     assert question_log.recent_unanswered() == []
 

@@ -32,7 +32,7 @@ _RULES: tuple[_Rule, ...] = (
     (re.compile(r"file is ([\d.]+) MB, over the ([\d.]+) MB limit"),
      lambda m: f"文件有 {m[1]} MB，超过了 {m[2]} MB 的上限"),
     (re.compile(r"file is neither UTF-8 nor GB18030 text \(UTF-8 until line (\d+), which is not: mixed encodings\?\)"),
-     lambda m: f"既不是 UTF-8 也不是 GB18030 编码：第 {m[1]} 行之前是 UTF-8，从这一行起不是，可能混用了编码"),
+     lambda m: f"既不是 UTF-8 也不是 GB18030 编码：第 {m[1]} 行之前是 UTF-8，第 {m[1]} 行不是，可能混用了编码"),
     (re.compile(r"file is neither UTF-8 nor GB18030 text \(not UTF-8 from line (\d+)\)"),
      lambda m: f"既不是 UTF-8 也不是 GB18030 编码（从第 {m[1]} 行起不是 UTF-8）"),
     (re.compile(r"file is neither UTF-8 nor GB18030 text"), lambda m: "既不是 UTF-8 也不是 GB18030 编码的文本"),
@@ -52,6 +52,8 @@ _RULES: tuple[_Rule, ...] = (
 
 def skip_reason_zh(reason: str) -> str:
     """The Chinese wording of one skip reason; one this module doesn't know is labelled as the builder's own."""
+    if not re.search(r"[A-Za-z]{3,}", reason):
+        return reason  # already worded in Chinese where it was made
     for pattern, wording in _RULES:
         match = pattern.fullmatch(reason)
         if match:

@@ -36,7 +36,6 @@ from bot.replies.smalltalk import Kind, small_talk
 from bot.retrieval.answer import Answer
 from bot.storage import StorageError
 from bot.telegram import admin
-from bot.text.clean import replace_lone_surrogates
 from bot.telegram.callbacks import (
     Example,
     More,
@@ -53,6 +52,7 @@ from bot.telegram.callbacks import (
 )
 from bot.telegram.messages import (
     NO_PREVIEW,
+    TRY_EXAMPLES,
     answer_html,
     asked_html,
     clip,
@@ -68,6 +68,7 @@ from bot.telegram.messages import (
     start_html,
 )
 from bot.telegram.state import BotState, get_state
+from bot.text.clean import replace_lone_surrogates
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +188,10 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     group = is_group(update)
     chat = small_talk(question) if not from_button else None
     if chat is not None:  # not a question: not searched and not logged
-        keyboard = examples_keyboard(await _examples(context), message.chat_id) if chat.kind in (Kind.GREETING, Kind.WHO) else None
-        await reply_html(message, esc(chat.reply), keyboard, quote=group)
+        wanted = chat.kind in (Kind.GREETING, Kind.WHO)  # a greeting offers the example questions
+        keyboard = examples_keyboard(await _examples(context), message.chat_id) if wanted else None
+        text = esc(chat.reply) + (f"\n\n{TRY_EXAMPLES}" if keyboard else "")
+        await reply_html(message, text, keyboard, quote=group)
         return
     answer = await asyncio.to_thread(state.service.ask, question, LOOKAHEAD, 0)
     question_id = await _log_question(state, question, message.chat.type, answer)

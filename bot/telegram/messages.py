@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 LISTED_QUESTION_CHARS = 200
+TRY_EXAMPLES = "可以点下面的问题试试："
 
 
 def esc(text: str) -> str:
@@ -213,9 +214,9 @@ def start_html(first_name: str | None, has_examples: bool, group: bool = False,
     else:
         greeting = f"你好，{esc(first_name)}！" if first_name else "你好！"
         lines = [greeting + "我可以回答知识库里文章的问题：直接把问题发给我，我会给出答案和出处。"]
-    if has_examples:
-        lines += ["", "可以点下面的问题试试："]
     lines += ["", "发送 /help 查看全部用法。"]
+    if has_examples:
+        lines += ["", TRY_EXAMPLES]
     return "\n".join(lines)
 
 
