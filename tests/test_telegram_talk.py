@@ -11,6 +11,7 @@ from bot.replies.render import NOT_ANSWERED, result_to_json
 from bot.replies.smalltalk import REPLIES, Kind
 from bot.service import QAService
 from bot.storage import QuestionLog
+from bot.telegram.callbacks import Example, encode, example_key
 from bot.telegram.handlers import BAD_LINK, EXPIRED_BUTTON, PASSAGE_GONE
 from bot.telegram.messages import TRY_EXAMPLES
 from tests.conftest import BOT_USERNAME, GROUP_ID, PANDA_FACT, PANDA_QUESTION, USER_ID, RunningBot, make_config
@@ -66,7 +67,8 @@ def test_questions_answered_with_a_thumbs_up_become_examples(start_bot, api: Fak
 
 def test_a_forged_or_stale_button_gets_a_clear_word(bot: RunningBot, api: FakeBotApi) -> None:
     start = ask_private(api, USER_ID, "/start")
-    for data in ("x:0123456789ab", "garbage", "v:1:zz:1"):
+    stale = encode(Example(example_key("一个从来没有提供过的问题")), USER_ID)  # signed, but never offered
+    for data in ("x:0123456789ab", "garbage", "v:1:zz:1", stale):
         update = api.push_callback_query(USER_ID, start, data)
         query_id = update["callback_query"]["id"]
         answer = api.wait_for(lambda s: next((a for a in s.callback_answers if a["callback_query_id"] == query_id),
