@@ -1,0 +1,1 @@
+"""Curated answers: knowledge/faq.yaml, matched before any article passage."""
