@@ -15,6 +15,7 @@ from bot.errors import QabotError
 log = logging.getLogger("qabot")
 
 Command = Callable[[argparse.Namespace, Config], int]
+GATE_REFUSED = 3  # `qabot build`: the new base failed more of questions.yaml; the old one still serves
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", parents=[common], help="build the knowledge base from the article files")
     build.add_argument("--workers", type=int, default=None, help="processes for analysing articles (default: all cores)")
     build.add_argument("--no-progress", action="store_true", help="no progress bar")
+    build.add_argument("--force", action="store_true", help="swap the new base in even if it fails more of questions.yaml")
     build.set_defaults(handler=cmd_build)
 
     ask = commands.add_parser("ask", parents=[common], help="answer a question from the command line")
@@ -66,13 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", parents=[common], help="a local console conversation with the bot")
     chat.set_defaults(handler=_lazy("bot.console", "cmd_chat"))
 
-    evaluate = commands.add_parser("eval", parents=[common], help="measure the retriever on SQuAD-format question sets")
-    evaluate.add_argument("files", nargs="+", metavar="FILE.json")
+    evaluate = commands.add_parser("eval", parents=[common],
+                                   help="measure the retriever on SQuAD-format question sets, or run a questions.yaml")
+    evaluate.add_argument("files", nargs="+", metavar="FILE.json|questions.yaml")
     evaluate.add_argument("--unanswerable", metavar="OTHER.json", help="questions the knowledge base does not cover")
     evaluate.add_argument("--baseline", action="store_true", help="also run plain BM25 on the same passages")
     evaluate.add_argument("--json", action="store_true", help="print the figures as one JSON object on the last line")
     evaluate.add_argument("--limit", type=int, default=None, help="ask at most this many questions (for quick checks)")
-    evaluate.set_defaults(handler=_lazy("bot.evaluation.command", "cmd_eval"))
+    evaluate.set_defaults(handler=_eval)
 
     bench = commands.add_parser("bench", parents=[common],
                                 help="measure build, disk, load, memory and latency on generated bases of growing size")
@@ -103,6 +106,13 @@ def _lazy(module: str, name: str) -> Command:
     return handler
 
 
+def _eval(args: argparse.Namespace, config: Config) -> int:
+    """`qabot eval questions.yaml` runs the admin's checks; SQuAD files go to the evaluation."""
+    if all(name.endswith((".yaml", ".yml")) for name in args.files):
+        return _lazy("bot.quality.command", "cmd_checks")(args, config)
+    return _lazy("bot.evaluation.command", "cmd_eval")(args, config)
+
+
 def _setup_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -112,12 +122,22 @@ def _setup_logging(verbosity: int) -> None:
 
 
 def cmd_build(args: argparse.Namespace, config: Config) -> int:
-    from bot.knowledge.builder import build_knowledge_base, iter_progress
+    from bot.knowledge.builder import iter_progress
+    from bot.quality.gate import GateRefused
+    from bot.service import build_checked, checks_path, serving_base
 
     show = not args.no_progress and sys.stderr.isatty()
-    report = build_knowledge_base(config, progress=lambda items, total: iter_progress(items, total, show),
-                                  workers=args.workers)
-    print("\n".join(report.summary_lines()))
+    serving = serving_base(config) if checks_path(config).is_file() else None
+    try:
+        result = build_checked(config, serving, args.force, progress=lambda items, total: iter_progress(items, total, show),
+                               workers=args.workers)
+    except GateRefused as exc:
+        print("\n".join(exc.verdict.summary_lines()))
+        print(f"qabot: {exc}", file=sys.stderr)
+        return GATE_REFUSED
+    print("\n".join(result.report.summary_lines()))
+    if result.verdict is not None:
+        print("\n".join(result.verdict.summary_lines()))
     return 0
 
 

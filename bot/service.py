@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterable
 
 from bot.config import Config
-from bot.errors import IndexMissing
+from bot.errors import IndexInvalid, IndexMissing
+from bot.faq.entries import FAQ_FILE, FaqFile, read_faq
+from bot.faq.matcher import CuratedAnswers
 from bot.index.knowledge_base import KnowledgeBase
 from bot.knowledge.builder import BuildReport, build_knowledge_base
+from bot.quality.checks import QUESTIONS_FILE, read_checks
+from bot.quality.gate import Gate, Verdict
 from bot.retrieval.answer import Answer
 from bot.retrieval.retriever import Retriever
 from bot.text.analysis import load_user_words
@@ -19,10 +25,37 @@ from bot.text.terms import Segmenter
 
 @dataclass(frozen=True)
 class Loaded:
-    """One knowledge base and the retriever over it; replaced whole on reload, never mutated."""
+    """One knowledge base, the retriever over it and the curated answers; replaced whole, never mutated."""
 
     kb: KnowledgeBase
     retriever: Retriever
+    curated: CuratedAnswers
+    faq: FaqFile
+
+    def ask(self, question: str, k: int | None = None, offset: int = 0) -> Answer:
+        """A curated answer that matches well comes first; the article results follow it."""
+        first = self.curated.result(question)
+        if first is None:
+            return self.retriever.ask(question, k=k, offset=offset)
+        k = k or self.retriever.settings.top_k
+        if offset > 0:  # the curated answer holds place 0 of the list
+            return replace(self.retriever.ask(question, k=k, offset=offset - 1), answered=True, related_titles=())
+        rest = self.retriever.ask(question, k=k - 1).results if k > 1 else ()
+        return Answer(question, True, (first, *rest))
+
+    def with_faq(self, config: Config) -> "Loaded":
+        """The same base with faq.yaml read again."""
+        faq = read_faq(faq_path(config))
+        return replace(self, curated=CuratedAnswers(faq.entries, self.retriever.segmenter), faq=faq)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A build that was swapped in: its report, the loaded base, and the verdict of questions.yaml (if any)."""
+
+    report: BuildReport
+    loaded: Loaded
+    verdict: Verdict | None
 
 
 class QAService:
@@ -32,6 +65,7 @@ class QAService:
         self.config = config
         self._loaded = loaded
         self._reload_lock = threading.Lock()
+        self._swap_lock = threading.Lock()  # faq.yaml is read and the result assigned as one step
 
     @classmethod
     def open(cls, config: Config, build_if_missing: bool = False) -> "QAService":
@@ -43,28 +77,86 @@ class QAService:
                 raise
             build_knowledge_base(config)
             kb = KnowledgeBase(config.index_path)
-        return cls(config, _load(config, kb))
+        return cls(config, load(config, kb))
 
     @property
     def kb(self) -> KnowledgeBase:
         return self._loaded.kb
 
+    @property
+    def loaded(self) -> Loaded:
+        return self._loaded
+
     def ask(self, question: str, k: int | None = None, offset: int = 0) -> Answer:
         # One read of the reference: a question never sees half of a reload.
-        return self._loaded.retriever.ask(replace_lone_surrogates(question), k=k, offset=offset)
+        return self._loaded.ask(replace_lone_surrogates(question), k=k, offset=offset)
+
+    def ask_articles(self, question: str, k: int | None = None) -> Answer:
+        """The article results alone, without curated answers (for choosing a passage to teach)."""
+        return self._loaded.retriever.ask(replace_lone_surrogates(question), k=k)
 
     @property
     def reloading(self) -> bool:
         return self._reload_lock.locked()
 
-    def reload(self) -> BuildReport:
-        """Rebuild from the articles and serve the result; on any error the old base keeps serving."""
+    def reload(self, force: bool = False) -> BuildResult:
+        """Rebuild from the articles, check it with questions.yaml and serve it; on any error
+        (GateRefused included) the old base keeps serving."""
         with self._reload_lock:
-            report = build_knowledge_base(self.config)
-            self._loaded = _load(self.config, KnowledgeBase(self.config.index_path))
-            return report
+            result = build_checked(self.config, self._loaded, force)
+            with self._swap_lock:
+                # faq.yaml again: an entry taught while the build ran must not be lost.
+                self._loaded = result.loaded.with_faq(self.config)
+            return result
+
+    def refresh_faq(self) -> FaqFile:
+        """Read faq.yaml again and serve its entries at once (no rebuild)."""
+        with self._swap_lock:
+            self._loaded = self._loaded.with_faq(self.config)
+            return self._loaded.faq
 
 
-def _load(config: Config, kb: KnowledgeBase) -> Loaded:
+def faq_path(config: Config) -> Path:
+    return config.knowledge_dir / FAQ_FILE
+
+
+def checks_path(config: Config) -> Path:
+    return config.knowledge_dir / QUESTIONS_FILE
+
+
+def load(config: Config, kb: KnowledgeBase) -> Loaded:
     segmenter = Segmenter(load_user_words(config.userdict_path))
-    return Loaded(kb, Retriever(kb, config.retrieval, segmenter, load_synonyms(config.synonyms_path)))
+    faq = read_faq(faq_path(config))
+    retriever = Retriever(kb, config.retrieval, segmenter, load_synonyms(config.synonyms_path))
+    return Loaded(kb, retriever, CuratedAnswers(faq.entries, segmenter), faq)
+
+
+def build_checked(config: Config, serving: Loaded | None, force: bool = False,
+                  progress: Callable[[Iterable, int], Iterable] | None = None,
+                  workers: int | None = None) -> BuildResult:
+    """Build, run questions.yaml on the new base (and the serving one) before it is swapped in, and load it.
+
+    Raises ChecksInvalid before building when questions.yaml is bad, and GateRefused (nothing
+    swapped in) when the new base gets fewer checks right than the serving one, unless forced.
+    """
+    gate = Gate(read_checks(checks_path(config)), serving.ask if serving is not None else None, force)
+    candidate: list[Loaded] = []
+
+    def accept(build_dir: Path) -> None:
+        loaded = load(config, KnowledgeBase(config.index_path, build_dir))
+        candidate.append(loaded)
+        if gate.checks:
+            gate.judge(loaded.ask)
+
+    report = build_knowledge_base(config, progress=progress, workers=workers, accept=accept)
+    loaded = candidate[0]
+    report.skipped.extend(loaded.faq.skipped)  # faq.yaml's entries are checked with every build
+    return BuildResult(report, loaded, gate.verdict)
+
+
+def serving_base(config: Config) -> Loaded | None:
+    """The base being served on disk, for comparing a new build with; None when there is none or it is unusable."""
+    try:
+        return load(config, KnowledgeBase(config.index_path))
+    except (IndexMissing, IndexInvalid):
+        return None

@@ -18,7 +18,7 @@ import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -71,14 +71,24 @@ class IndexWriter:
         path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         self._files[path.name] = path.stat().st_size
 
-    def commit(self, info: dict[str, Any]) -> Path:
-        """Finish the build and atomically make it the one served; returns its directory."""
+    def commit(self, info: dict[str, Any], accept: Callable[[Path], None] | None = None) -> Path:
+        """Finish the build and atomically make it the one served; returns its directory.
+
+        `accept`, when given, sees the finished build before it is served and may refuse it by
+        raising; the build is then removed and the one served before stays.
+        """
         manifest = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "build_id": self.build_id,
                     "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": self._files, **info}
         (self.tmp_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _fsync_dir_files(self.tmp_dir)
         final_dir = self.root / BUILDS / self.build_id
         os.rename(self.tmp_dir, final_dir)
+        if accept is not None:
+            try:
+                accept(final_dir)
+            except BaseException:
+                shutil.rmtree(final_dir, ignore_errors=True)
+                raise
         link_tmp = self.root / f".{CURRENT}.{self.build_id}"
         os.symlink(Path(BUILDS) / self.build_id, link_tmp)
         os.replace(link_tmp, self.root / CURRENT)
@@ -164,9 +174,10 @@ def build_lock(root: Path) -> Iterator[None]:
 class IndexFiles:
     """A committed build opened for reading; arrays are memory-mapped, or read with pread (large_array)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, build_dir: Path | None = None) -> None:
+        """The build CURRENT points to, or `build_dir` (a finished build not yet served)."""
         self.root = root
-        build_dir = current_build_dir(root)
+        build_dir = build_dir or current_build_dir(root)
         if build_dir is None:
             raise IndexMissing(f"no knowledge base at {root}; run `qabot build` first")
         self.dir = build_dir

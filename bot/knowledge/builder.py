@@ -90,13 +90,16 @@ class AnalysedArticle:
 
 
 def build_knowledge_base(config: Config, progress: Callable[[Iterable, int], Iterable] | None = None,
-                         workers: int | None = None) -> BuildReport:
-    """Build from the articles directory and swap the result in; raises BuildFailed if nothing is usable."""
+                         workers: int | None = None, accept: Callable[[Path], None] | None = None) -> BuildReport:
+    """Build from the articles directory and swap the result in; raises BuildFailed if nothing is usable.
+
+    `accept` sees the finished build directory before it is swapped in and may refuse it by raising.
+    """
     started = time.perf_counter()
     if not config.articles_path.is_dir():
         raise BuildFailed(f"articles directory not found: {config.articles_path}")
     with build_lock(config.index_path):
-        report = _build_locked(config, progress, workers)
+        report = _build_locked(config, progress, workers, accept)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -109,7 +112,7 @@ def pipeline_fingerprint(config: Config) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
-def _build_locked(config: Config, progress, workers: int | None) -> BuildReport:
+def _build_locked(config: Config, progress, workers: int | None, accept: Callable[[Path], None] | None) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
     fingerprint = pipeline_fingerprint(config)
@@ -166,7 +169,7 @@ def _build_locked(config: Config, progress, workers: int | None) -> BuildReport:
         _write_sparse(writer)
         log.info("built the BM25 postings in %.1f s", time.perf_counter() - started)
         report.index_dir = writer.commit({"pipeline": fingerprint, "articles": len(records),
-                                          "passages": stream.passages})
+                                          "passages": stream.passages}, accept)
     except BaseException:
         writer.abort()
         raise
