@@ -252,7 +252,7 @@ def test_commands_are_registered_at_startup(bot: RunningBot, api: FakeBotApi) ->
     public = [c["command"] for c in api.commands_for(None)]
     assert public == ["start", "help", "ask", "sources"]
     admin = [c["command"] for c in api.commands_for({"type": "chat", "chat_id": ADMIN_ID})]
-    assert admin == public + ["reload", "stats", "unanswered"]
+    assert admin == public + ["reload", "stats", "unanswered", "articles"]
 
 
 def test_start_help_and_sources(bot: RunningBot, api: FakeBotApi, shared_service: QAService) -> None:

@@ -144,8 +144,27 @@ class QuestionLog:
                 "SELECT q.id, q.asked_at, q.question, q.answered, "
                 "       (SELECT COUNT(*) FROM feedback f WHERE f.question_id = q.id AND f.helpful = 0) AS bad "
                 "FROM questions q "
-                "WHERE q.answered = 0 OR EXISTS (SELECT 1 FROM feedback f WHERE f.question_id = q.id AND f.helpful = 0) "
+                "WHERE q.taught_at IS NULL AND (q.answered = 0 "
+                "       OR EXISTS (SELECT 1 FROM feedback f WHERE f.question_id = q.id AND f.helpful = 0)) "
                 "ORDER BY q.asked_at DESC, q.id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         return [LoggedQuestion(i, at, q, bool(a), bad) for i, at, q, a, bad in rows]
+
+    def question(self, question_id: int) -> LoggedQuestion | None:
+        """One logged question by id (its text is None when question text is not logged)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT q.id, q.asked_at, q.question, q.answered, "
+                "       (SELECT COUNT(*) FROM feedback f WHERE f.question_id = q.id AND f.helpful = 0) "
+                "FROM questions q WHERE q.id = ?", (question_id,)).fetchone()
+        return LoggedQuestion(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None
+
+    def mark_taught(self, question_id: int) -> int:
+        """The question, and every logged question with the same text, leaves /unanswered; returns how many."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "UPDATE questions SET taught_at = ? WHERE taught_at IS NULL AND (id = ? OR question = "
+                "(SELECT question FROM questions WHERE id = ? AND question IS NOT NULL))",
+                (time.time(), question_id, question_id))
+            return cursor.rowcount

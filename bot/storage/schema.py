@@ -36,6 +36,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     DELETE FROM meta WHERE key = 'voter_salt';
     """,
+    # 3: a question an admin taught an answer for (教我 / 用这段) leaves /unanswered
+    """
+    ALTER TABLE questions ADD COLUMN taught_at REAL;  -- unix time, NULL until taught
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,13 +6,16 @@ import asyncio
 import logging
 from pathlib import Path
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.errors import IndexInvalid, IndexMissing, QabotError
 from bot.index.knowledge_base import KnowledgeBase
 from bot.replies.build_wording import build_failure_zh
+from bot.quality.gate import GateRefused
+from bot.telegram.quality import gate_refused_html, verdict_html
+from bot.telegram.teach import teach_keyboard
 from bot.telegram.messages import (
     reload_failed_html,
     reload_report_html,
@@ -63,9 +66,14 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Rebuild the knowledge base off the event loop; the old one keeps answering until the new one is in."""
     if not await _allowed(update, context):
         return
+    force = bool(context.args) and context.args[0].lower() == "force"
+    await rebuild_and_report(update.effective_message, context, force, quote=_is_group(update))
+
+
+async def rebuild_and_report(message: Message, context: ContextTypes.DEFAULT_TYPE, force: bool = False,
+                             quote: bool = False) -> None:
+    """Rebuild (questions.yaml decides the swap unless forced) and reply with the report or why not."""
     state = get_state(context)
-    message = update.effective_message
-    quote = _is_group(update)
     if state.reloading:
         await reply_html(message, "知识库正在重建，请等它完成。", quote=quote)
         return
@@ -76,7 +84,11 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if damage:
             log.warning("reload: the index on disk is unusable, so every article is analysed again: %s", damage)
         try:
-            report = await asyncio.to_thread(state.service.reload)
+            result = await asyncio.to_thread(state.service.reload, force)
+        except GateRefused as exc:
+            log.warning("reload refused by questions.yaml: %s", exc)
+            await reply_html(message, gate_refused_html(exc.verdict, state.service.kb), quote=quote)
+            return
         except QabotError as exc:
             log.warning("reload failed: %s", exc)
             await reply_html(message, reload_failed_html(build_failure_zh(str(exc)), state.service.kb, damage), quote=quote)
@@ -91,8 +103,9 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                                          state.service.kb, damage), quote=quote)
             return
         state.examples = None
+        report = result.report
         log.info("reloaded: %s", "; ".join(report.summary_lines()))
-        await reply_html(message, reload_report_html(report, damage), quote=quote)
+        await reply_html(message, reload_report_html(report, damage) + verdict_html(result.verdict), quote=quote)
     finally:
         state.reloading = False
 
@@ -151,4 +164,4 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await reply_html(update.effective_message, f"用法：/unanswered 条数（1 到 {MAX_LISTED}）")
         return
     rows = await asyncio.to_thread(get_state(context).log.recent_unanswered, limit)
-    await reply_html(update.effective_message, unanswered_html(rows))
+    await reply_html(update.effective_message, unanswered_html(rows), teach_keyboard(rows, update.effective_chat.id))

@@ -110,7 +110,45 @@ class Example:
     key: str
 
 
-Action = More | Original | Vote | SourcesPage | Example
+@dataclass(frozen=True)
+class Teach:
+    """教我: the admin will reply with the answer to logged question `question_id`."""
+
+    question_id: int
+
+
+@dataclass(frozen=True)
+class ChoosePassages:
+    """用这段: show the top passages for logged question `question_id`, to pick one as its answer."""
+
+    question_id: int
+
+
+@dataclass(frozen=True)
+class UsePassage:
+    """The passage picked as the curated answer to logged question `question_id`."""
+
+    question_id: int
+    passage_id: str
+
+
+@dataclass(frozen=True)
+class ReplaceUpload:
+    """Answer to "replace the upload of the same name?": `pending` names the waiting file."""
+
+    pending: str  # 16 hex
+    replace: bool
+
+
+@dataclass(frozen=True)
+class DeleteUpload:
+    """删除 under /articles: `name_hash` names the upload (its name may be too long for a button)."""
+
+    name_hash: str  # 16 hex
+
+
+Action = (More | Original | Vote | SourcesPage | Example | Teach | ChoosePassages | UsePassage | ReplaceUpload
+          | DeleteUpload)
 
 _PATTERNS = (
     (re.compile(r"m:(-?\d{1,18}):(\d{1,6})"), lambda m: More(int(m[1]), int(m[2]))),
@@ -118,6 +156,11 @@ _PATTERNS = (
     (re.compile(r"v:(-?\d{1,18}):([0-9a-f]{16}):([01])"), lambda m: Vote(int(m[1]), m[2], m[3] == "1")),
     (re.compile(r"s:(\d{1,6})"), lambda m: SourcesPage(int(m[1]))),
     (re.compile(r"x:([0-9a-f]{12})"), lambda m: Example(m[1])),
+    (re.compile(r"t:(-?\d{1,18})"), lambda m: Teach(int(m[1]))),
+    (re.compile(r"p:(-?\d{1,18})"), lambda m: ChoosePassages(int(m[1]))),
+    (re.compile(r"u:(-?\d{1,18}):([0-9a-f]{16})"), lambda m: UsePassage(int(m[1]), m[2])),
+    (re.compile(r"r:([0-9a-f]{16}):([01])"), lambda m: ReplaceUpload(m[1], m[2] == "1")),
+    (re.compile(r"d:([0-9a-f]{16})"), lambda m: DeleteUpload(m[1])),
 )
 
 
@@ -138,6 +181,16 @@ def encode(action: Action, chat_id: int) -> str:
         payload = f"s:{action.number}"
     elif isinstance(action, Example):
         payload = f"x:{action.key}"
+    elif isinstance(action, Teach):
+        payload = f"t:{action.question_id}"
+    elif isinstance(action, ChoosePassages):
+        payload = f"p:{action.question_id}"
+    elif isinstance(action, UsePassage):
+        payload = f"u:{action.question_id}:{action.passage_id}"
+    elif isinstance(action, ReplaceUpload):
+        payload = f"r:{action.pending}:{int(action.replace)}"
+    elif isinstance(action, DeleteUpload):
+        payload = f"d:{action.name_hash}"
     else:
         raise TypeError(f"not a button action: {action!r}")
     if _parse(payload) != action:
@@ -149,6 +202,15 @@ def decode(data: str | None, chat_id: int | None) -> Action | None:
     """The action behind callback_data, or None for anything this bot did not make for this chat."""
     payload = verify(data, chat_id)
     return None if payload is None else _parse(payload)
+
+
+def claimed(data: object) -> type | None:
+    """The kind of action callback_data claims to be, NOT verified: for routing a press to its
+    handler only (CallbackQueryHandler patterns see no chat); the handler must still decode()."""
+    if not isinstance(data, str):
+        return None
+    action = _parse(data.rpartition(SEPARATOR)[0])
+    return None if action is None else type(action)
 
 
 def _parse(payload: str) -> Action | None:

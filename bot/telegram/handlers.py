@@ -35,7 +35,7 @@ from bot.replies.related import related_results
 from bot.replies.smalltalk import Kind, small_talk
 from bot.retrieval.answer import Answer
 from bot.storage import StorageError
-from bot.telegram import admin
+from bot.telegram import admin, teach, uploads
 from bot.telegram.callbacks import (
     Example,
     More,
@@ -464,6 +464,8 @@ def register(app: Application) -> None:
     """Every handler of the bot, in the order they are tried."""
     fresh = filters.UpdateType.MESSAGE  # an edited message is not a new question
     text = filters.TEXT & fresh & ~filters.VIA_BOT
+    teach.register(app)  # first: replies to 教我 prompts and admin buttons before questions and 原文/👍
+    uploads.register(app)
     app.add_handler(CommandHandler("start", start, filters=fresh))
     app.add_handler(CommandHandler("help", help_command, filters=fresh))
     app.add_handler(CommandHandler("ask", ask_command, filters=fresh))

@@ -250,7 +250,8 @@ def help_html(bot_username: str | None, is_admin: bool, group: bool = False) -> 
         lines += ["", "<b>管理员命令</b>",
                   "/reload 重新读取文章并重建知识库",
                   "/stats [天数] 提问统计和图表（默认 7 天）",
-                  "/unanswered 最近没有答好的问题"]
+                  "/unanswered 最近没有答好的问题（可以教我答案）",
+                  "/articles 上传的文章（发给我 .txt、.md、.html 等文件即可上传）"]
     return "\n".join(lines)
 
 
@@ -301,11 +302,11 @@ def unanswered_html(rows: Sequence[LoggedQuestion]) -> str:
     if not rows:
         return "最近没有未回答或被 👎 的问题。"
     lines = ["<b>最近没有答好的问题</b>", ""]
-    for row in rows:
+    for number, row in enumerate(rows, 1):
         when = time.strftime("%m-%d %H:%M", time.localtime(row.asked_at))
         text = esc(clip(row.question, LISTED_QUESTION_CHARS)) if row.question else "<i>（未记录原文）</i>"
         why = "未回答" if not row.answered else f"👎 ×{row.unhelpful_votes}"
-        lines.append(f"{when} · {why} · {text}")
+        lines.append(f"{number}. {when} · {why} · {text}")
     return "\n".join(lines)
 
 

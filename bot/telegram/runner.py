@@ -44,6 +44,7 @@ ADMIN_COMMANDS = [
     BotCommand("reload", "重新读取文章并重建知识库"),
     BotCommand("stats", "提问统计，例如 /stats 7"),
     BotCommand("unanswered", "最近没有答好的问题"),
+    BotCommand("articles", "上传的文章"),
 ]
 
 
@@ -119,6 +120,7 @@ def build_application(config: Config, *, webhook_secret: str | None = None, serv
         Application.builder()
         .token(token)
         .base_url(settings.base_url or DEFAULT_BASE_URL)
+        .base_file_url(file_base_url(settings.base_url))
         .concurrent_updates(True)
         .rate_limiter(FloodLimiter(group_per_minute=settings.group_messages_per_minute,
                                    max_retries=settings.flood_retries))
@@ -137,6 +139,13 @@ def build_application(config: Config, *, webhook_secret: str | None = None, serv
     callbacks.use_key(subkey(load_or_create_key(key_path_for(config.storage_path)), "buttons"))
     register(app)
     return app
+
+
+def file_base_url(base_url: str | None) -> str:
+    """Where files are downloaded: .../file/bot for a Bot API at .../bot (Telegram's own layout)."""
+    if base_url and base_url.rstrip("/").endswith("/bot"):
+        return base_url.rstrip("/")[: -len("/bot")] + "/file/bot"
+    return "https://api.telegram.org/file/bot"
 
 
 def open_service(config: Config) -> QAService:

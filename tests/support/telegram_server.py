@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 __all__ = [
     "ANONYMOUS_ADMIN_ID",
@@ -722,6 +722,8 @@ class FakeBotApi:
         self._webhook: JSON = {"url": "", "secret_token": None, "allowed_updates": None}
         self._faults: list[_Fault] = []
         self._internal_errors: list[str] = []
+        self._files: dict[str, JSON] = {}  # file_id -> {"file": File dict, "data": bytes or None}
+        self._downloads: list[str] = []  # file_paths fetched
         self._reset_counters()
 
     def _reset_counters(self) -> None:
@@ -1086,6 +1088,50 @@ class FakeBotApi:
             return self.push_private_text(user_id, command)
         return self.push_group_text(chat_id, user_id, command)
 
+    def push_document(
+        self,
+        user_id: int,
+        file_name: str | None,
+        data: bytes | None,
+        *,
+        mime_type: str | None = None,
+        file_size: int | None = None,
+        chat_id: int | None = None,
+    ) -> JSON:
+        """A user sends a file (in their private chat, or group ``chat_id``); getFile and the
+        download at ``/file/bot<token>/<file_path>`` serve ``data``. ``file_size`` overrides the
+        declared size (for files over the 20 MB download limit, ``data`` may be None)."""
+        with self._cond:
+            user = self._user(user_id, None)
+            if chat_id is None:
+                chat = {"id": user_id, "type": "private", "first_name": user["first_name"]}
+                self._chats[user_id] = chat
+            else:
+                chat = self._group_chat(chat_id, None)
+            number = next(self._ids)
+            size = file_size if file_size is not None else len(data or b"")
+            document: JSON = {"file_id": f"DOC{number}", "file_unique_id": f"U{number}", "file_size": size}
+            if file_name is not None:
+                document["file_name"] = file_name
+            if mime_type is not None:
+                document["mime_type"] = mime_type
+            suffix = file_name.rsplit(".", 1)[-1] if file_name and "." in file_name else "bin"
+            self._files[document["file_id"]] = {
+                "file": {"file_id": document["file_id"], "file_unique_id": document["file_unique_id"],
+                         "file_size": size, "file_path": f"documents/file_{number}.{suffix}"},
+                "data": data,
+            }
+            message = self._user_message(chat, user, "", None)
+            del message["text"]
+            message["document"] = document
+            return self._enqueue({"message": message})
+
+    @property
+    def downloads(self) -> list[str]:
+        """The file_paths the bot downloaded, in order."""
+        with self._cond:
+            return list(self._downloads)
+
     def push_callback_query(
         self,
         user_id: int,
@@ -1264,6 +1310,9 @@ class FakeBotApi:
     # ---- internals: HTTP entry point -----------------------------------------------------
 
     def _handle_http(self, path: str, query: str, content_type: str, body: bytes) -> _Reply:
+        download = re.fullmatch(r"/file/bot([^/]+)/(.+)", unquote(path))  # clients percent-encode the path
+        if download:
+            return self._download(*download.groups())
         m = re.fullmatch(r"/bot([^/]+)/([A-Za-z0-9_]+)", path)
         if not m:
             return _error_reply(404, "Not Found")
@@ -1294,6 +1343,26 @@ class FakeBotApi:
                 reply = self._call_method(method, params)
         self._finish(method, params, reply)
         return reply
+
+    def _download(self, token: str, file_path: str) -> _Reply:
+        """GET /file/bot<token>/<file_path>: the bytes of a file getFile handed out."""
+        if token != self.token:
+            return _error_reply(401, "Unauthorized")
+        with self._cond:
+            for stored in self._files.values():
+                if stored["file"]["file_path"] == file_path and stored["data"] is not None:
+                    self._downloads.append(file_path)
+                    return _Reply(200, stored["data"], content_type="application/octet-stream")
+        return _error_reply(404, "Not Found")
+
+    def _get_file(self, params: JSON) -> JSON:
+        file_id = params.get("file_id")
+        stored = self._files.get(file_id) if isinstance(file_id, str) else None
+        if stored is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        if stored["file"]["file_size"] > 20 * 1000 * 1000:
+            raise ApiError(400, "Bad Request: file is too big")
+        return dict(stored["file"])
 
     def _canonical(self, name: str) -> str:
         """Telegram method names are case-insensitive."""
@@ -1482,6 +1551,7 @@ class FakeBotApi:
             "getChat": self._get_chat,
             "getChatMember": self._get_chat_member,
             "getChatAdministrators": self._get_chat_administrators,
+            "getFile": self._get_file,
         }
         for name in _TRIVIAL_METHODS:
             handlers[name] = lambda params: True
