@@ -104,7 +104,7 @@ def _check_readable(name: str, data: bytes, config: Config) -> None:
     with tempfile.TemporaryDirectory(prefix="qabot-upload-") as scratch:
         path = Path(scratch) / name
         path.write_bytes(data)
-        source = read_article_file(path, Path(scratch), len(data) + 1)
+        source = read_article_file(path, Path(scratch), len(data) + 1, Path(scratch))
         if not isinstance(source, SourceFile):
             raise UploadRefused(f"读不出文章内容（{source.reason}）")
         try:
