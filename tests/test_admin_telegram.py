@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.service import QAService
-from bot.telegram.teach import ADMINS_ONLY
+from bot.telegram.admin import ADMINS_ONLY
 from bot.telegram.uploads import NOT_ADMIN
 from tests.conftest import ADMIN_ID, NO_ANSWER_QUESTION, PANDA_FACT, PANDA_QUESTION, USER_ID, make_config
 from tests.test_telegram_bot import NEW_ARTICLE, ask, ask_private, buttons, press
@@ -60,8 +60,9 @@ def test_teach_me_turns_the_admins_reply_into_a_curated_answer(admin_bot, api, k
     assert (knowledge_copy / "faq.yaml").read_text(encoding="utf-8").startswith(hand)  # the hand edit is kept
     assert _faq(knowledge_copy)[1] == {"questions": [NO_ANSWER_QUESTION], "answer": MARS_ANSWER}
     assert (knowledge_copy / "faq.yaml.bak").read_text(encoding="utf-8") == hand
-    answer = ask_private(api, USER_ID, "火星上有没有液态水？")["text"]  # no rebuild needed
-    assert MARS_ANSWER in answer and "常见问题" in answer
+    answer = ask_private(api, USER_ID, "火星上有没有液态水？")  # no rebuild needed
+    assert MARS_ANSWER in answer["text"] and "常见问题" in answer["text"]
+    assert "原文" not in buttons(answer) and {"👍", "👎"} <= set(buttons(answer))  # no article around it
     assert ask_private(api, ADMIN_ID, "/unanswered")["text"] == "最近没有未回答或被 👎 的问题。"
 
 

@@ -49,6 +49,12 @@ def test_weak_matches_fall_through(curated: CuratedAnswers, question: str) -> No
     assert curated.match(question) is None
 
 
+def test_an_answer_taught_again_wins_over_the_older_one() -> None:
+    faq = parse_faq(LIBRARY + "- questions: [图书馆几点开门]\n  answer: 改了：每天九点开门。\n")
+    entry, score = CuratedAnswers(faq.entries, Segmenter()).match("图书馆几点开门")
+    assert entry.answer == "改了：每天九点开门。" and score == 100
+
+
 def test_each_bad_entry_is_skipped_with_its_reason_and_the_rest_kept() -> None:
     faq = parse_faq(LIBRARY + """
 - questions: 5

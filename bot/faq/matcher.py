@@ -37,8 +37,10 @@ class CuratedAnswers:
         self._owner: list[int] = []
         self._joined: list[str] = []
         self._spaced: list[str] = []
-        for number, entry in enumerate(entries):
-            for question in entry.questions:
+        # Later entries first: extractOne keeps the first of equal scores, and an answer taught
+        # again (a 👎 on a curated answer) must win over the one it replaces.
+        for number in reversed(range(len(entries))):
+            for question in entries[number].questions:
                 words = self._words(question)
                 if len("".join(words)) >= 2:
                     self._owner.append(number)
@@ -81,6 +83,11 @@ class CuratedAnswers:
             return None
         entry, score = found
         return Result(curated_passage(entry), entry.answer, (), round(score / 100.0, 4))
+
+
+def is_curated(passage: PassageView) -> bool:
+    """Whether a result's passage is a curated answer (it has no article text around it)."""
+    return passage.index < 0 and passage.article.key == FAQ_FILE
 
 
 def entry_id(entry: FaqEntry) -> str:

@@ -35,6 +35,7 @@ MAX_LISTED = 50
 NOT_ADMIN = "抱歉，这个命令只有机器人的管理员可以使用。"
 ANONYMOUS = "匿名管理员的身份无法核实，请以个人身份发送这个命令。"
 EDITED = "编辑过的消息不会执行管理命令，请重新发送。"
+ADMINS_ONLY = "抱歉，只有机器人的管理员可以这样做。"
 PRIVATE_ONLY = "这个命令会显示用户的提问，请在和我的私聊中使用。"
 
 
@@ -60,6 +61,23 @@ async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, private_o
     log.info("refused %s from user %s: %s", command[0], user.id if user else None, refusal)
     await reply_html(message, refusal, quote=_is_group(update))
     return False
+
+
+def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in get_state(context).config.telegram.admins
+
+
+async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Message | None:
+    """The message under an admin's button pressed by an admin in a private chat; for anyone else
+    (a forged callback included) an alert, a log line and None."""
+    query = update.callback_query
+    message = query.message if isinstance(query.message, Message) else None
+    if is_admin(update, context) and message is not None and message.chat.type == ChatType.PRIVATE:
+        return message
+    log.warning("refused an admin button (%s) from user %s", (query.data or "")[:2], query.from_user.id)
+    await query.answer(ADMINS_ONLY, show_alert=True)
+    return None
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -227,18 +227,19 @@ def share_link(bot_username: str, passage_id: str) -> str:
 
 
 def answer_keyboard(question_id: int, passage_id: str, next_offset: int | None, chat_id: int,
-                    bot_username: str | None = None) -> InlineKeyboardMarkup:
-    """更多结果 (when there is a next result), 原文, 分享, 👍 and 👎 under one answer."""
-    first_row = [InlineKeyboardButton(ORIGINAL, callback_data=encode(Original(passage_id), chat_id))]
+                    bot_username: str | None = None, original: bool = True) -> InlineKeyboardMarkup:
+    """更多结果 (when there is a next result), 原文, 分享, 👍 and 👎 under one answer; a curated answer
+    (`original` false) has no article passage to show or share."""
+    first_row = [InlineKeyboardButton(ORIGINAL, callback_data=encode(Original(passage_id), chat_id))] if original else []
     if next_offset is not None:
         first_row.insert(0, InlineKeyboardButton(MORE, callback_data=encode(More(question_id, next_offset), chat_id)))
-    if bot_username:
+    if bot_username and original:
         first_row.append(InlineKeyboardButton(SHARE, url=share_link(bot_username, passage_id)))
     votes = [
         InlineKeyboardButton(HELPFUL, callback_data=encode(Vote(question_id, passage_id, True), chat_id)),
         InlineKeyboardButton(UNHELPFUL, callback_data=encode(Vote(question_id, passage_id, False), chat_id)),
     ]
-    return InlineKeyboardMarkup([first_row, votes])
+    return InlineKeyboardMarkup([first_row, votes] if first_row else [votes])
 
 
 def without_more(markup: InlineKeyboardMarkup | None, chat_id: int) -> InlineKeyboardMarkup | None:

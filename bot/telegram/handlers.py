@@ -29,6 +29,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.faq.matcher import is_curated
 from bot.replies.browse import LOOKAHEAD, article_page, next_offset, passage_context
 from bot.replies.examples import choose_examples
 from bot.replies.related import related_results
@@ -207,7 +208,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     text = answer_html(best)
     await reply_html(message, asked_html(question, text) if from_button else text,
                      answer_keyboard(question_id, best.passage.passage_id, following, message.chat_id,
-                                     context.bot.username),
+                                     context.bot.username, original=not is_curated(best.passage)),
                      quote=group)
 
 

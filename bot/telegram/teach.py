@@ -13,7 +13,6 @@ import re
 from typing import Sequence
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.errors import QabotError
@@ -22,6 +21,7 @@ from bot.faq.writer import add_entry
 from bot.replies.render import html_source_line
 from bot.service import faq_path
 from bot.storage import LoggedQuestion
+from bot.telegram import admin
 from bot.telegram.callbacks import ChoosePassages, Teach, UsePassage, claimed, decode, encode
 from bot.telegram.messages import clip, esc, reply_html
 from bot.telegram.state import get_state
@@ -29,7 +29,6 @@ from bot.telegram.state import get_state
 log = logging.getLogger(__name__)
 
 CHOICES = 3
-ADMINS_ONLY = "抱歉，只有机器人的管理员可以这样做。"
 EXPIRED_BUTTON = "这个按钮已失效。"
 NO_TEXT = "这个问题没有记录原文（storage.log_questions 为 false），没法教。"
 
@@ -61,18 +60,11 @@ class _RepliesToPrompt(filters.MessageFilter):
         return prompted_question(message) is not None
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    user = update.effective_user
-    return user is not None and user.id in get_state(context).config.telegram.admins
-
-
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """教我, 用这段 and the passage picked: admins only, in private chats."""
     query = update.callback_query
-    message = query.message if isinstance(query.message, Message) else None
-    if not _is_admin(update, context) or message is None or message.chat.type != ChatType.PRIVATE:
-        log.warning("refused a teaching button from user %s", query.from_user.id)
-        await query.answer(ADMINS_ONLY, show_alert=True)
+    message = await admin.admin_button(update, context)
+    if message is None:
         return
     action = decode(query.data, message.chat_id)
     if action is None:  # signed for another chat, altered, or made up
@@ -128,8 +120,8 @@ async def _use_passage(query, message: Message, context: ContextTypes.DEFAULT_TY
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The admin's reply to a 教我 prompt: that text becomes the question's curated answer."""
     message = update.effective_message
-    if not _is_admin(update, context):
-        await reply_html(message, ADMINS_ONLY)
+    if not admin.is_admin(update, context):
+        await reply_html(message, admin.ADMINS_ONLY)
         return
     text = (message.text or "").strip()
     if not text or len(text) > MAX_ANSWER_CHARS:

@@ -12,7 +12,6 @@ import secrets
 from collections import OrderedDict
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 PENDING_KEY = "qabot.pending_uploads"
 MAX_LISTED = 50
 NOT_ADMIN = "谢谢！不过只有机器人的管理员可以上传文章。有问题的话，直接发文字问我就好。"
-ADMINS_ONLY = "抱歉，只有机器人的管理员可以这样做。"
 
 
 class PendingUploads:
@@ -59,15 +57,10 @@ class PendingUploads:
         return self._items.pop(token, None)
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    user = update.effective_user
-    return user is not None and user.id in get_state(context).config.telegram.admins
-
-
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A document in a private chat: an admin's is checked, saved and built; anyone else's is declined."""
     message = update.effective_message
-    if not _is_admin(update, context):
+    if not admin.is_admin(update, context):
         log.info("declined a document from non-admin user %s", update.effective_user.id if update.effective_user else None)
         await reply_html(message, NOT_ADMIN)
         return
@@ -116,7 +109,7 @@ async def _save_and_rebuild(message: Message, context: ContextTypes.DEFAULT_TYPE
 
 async def articles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/articles: the uploaded files, each with a 删除 button."""
-    if not await admin._allowed(update, context, private_only=True):
+    if not await admin._allowed(update, context, private_only=True):  # the admin commands' own guard
         return
     uploads = await asyncio.to_thread(list_uploads, get_state(context).config)
     if not uploads:
@@ -137,10 +130,8 @@ async def articles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """替换 / 保留原文件 and 删除: admins only, in private chats."""
     query = update.callback_query
-    message = query.message if isinstance(query.message, Message) else None
-    if not _is_admin(update, context) or message is None or message.chat.type != ChatType.PRIVATE:
-        log.warning("refused an upload button from user %s", query.from_user.id)
-        await query.answer(ADMINS_ONLY, show_alert=True)
+    message = await admin.admin_button(update, context)
+    if message is None:
         return
     action = decode(query.data, message.chat_id)
     if action is None:  # signed for another chat, altered, or made up
