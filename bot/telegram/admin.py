@@ -14,6 +14,7 @@ from bot.errors import IndexInvalid, IndexMissing, QabotError
 from bot.index.knowledge_base import KnowledgeBase
 from bot.replies.build_wording import build_failure_zh
 from bot.quality.gate import GateRefused
+from bot.telegram.callbacks import Action, decode
 from bot.telegram.quality import gate_refused_html, verdict_html
 from bot.telegram.teach import teach_keyboard
 from bot.telegram.messages import (
@@ -36,6 +37,7 @@ NOT_ADMIN = "抱歉，这个命令只有机器人的管理员可以使用。"
 ANONYMOUS = "匿名管理员的身份无法核实，请以个人身份发送这个命令。"
 EDITED = "编辑过的消息不会执行管理命令，请重新发送。"
 ADMINS_ONLY = "抱歉，只有机器人的管理员可以这样做。"
+EXPIRED_BUTTON = "这个按钮已失效。"
 PRIVATE_ONLY = "这个命令会显示用户的提问，请在和我的私聊中使用。"
 
 
@@ -68,16 +70,20 @@ def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return user is not None and user.id in get_state(context).config.telegram.admins
 
 
-async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Message | None:
-    """The message under an admin's button pressed by an admin in a private chat; for anyone else
-    (a forged callback included) an alert, a log line and None."""
+async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Message, Action] | None:
+    """The message and the verified action of an admin's button pressed by an admin in a private
+    chat; for anyone else (a forged callback included) or a bad signature, an alert and None."""
     query = update.callback_query
     message = query.message if isinstance(query.message, Message) else None
-    if is_admin(update, context) and message is not None and message.chat.type == ChatType.PRIVATE:
-        return message
-    log.warning("refused an admin button (%s) from user %s", (query.data or "")[:2], query.from_user.id)
-    await query.answer(ADMINS_ONLY, show_alert=True)
-    return None
+    if not is_admin(update, context) or message is None or message.chat.type != ChatType.PRIVATE:
+        log.warning("refused an admin button (%s) from user %s", (query.data or "")[:2], query.from_user.id)
+        await query.answer(ADMINS_ONLY, show_alert=True)
+        return None
+    action = decode(query.data, message.chat_id)
+    if action is None:  # signed for another chat, altered, or made up
+        await query.answer(EXPIRED_BUTTON, show_alert=True)
+        return None
+    return message, action
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

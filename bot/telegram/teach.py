@@ -22,14 +22,13 @@ from bot.replies.render import html_source_line
 from bot.service import faq_path
 from bot.storage import LoggedQuestion
 from bot.telegram import admin
-from bot.telegram.callbacks import ChoosePassages, Teach, UsePassage, claimed, decode, encode
+from bot.telegram.callbacks import ChoosePassages, Teach, UsePassage, claimed, encode
 from bot.telegram.messages import clip, esc, reply_html
 from bot.telegram.state import get_state
 
 log = logging.getLogger(__name__)
 
 CHOICES = 3
-EXPIRED_BUTTON = "这个按钮已失效。"
 NO_TEXT = "这个问题没有记录原文（storage.log_questions 为 false），没法教。"
 
 
@@ -63,13 +62,10 @@ class _RepliesToPrompt(filters.MessageFilter):
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """教我, 用这段 and the passage picked: admins only, in private chats."""
     query = update.callback_query
-    message = await admin.admin_button(update, context)
-    if message is None:
+    pressed = await admin.admin_button(update, context)
+    if pressed is None:
         return
-    action = decode(query.data, message.chat_id)
-    if action is None:  # signed for another chat, altered, or made up
-        await query.answer(EXPIRED_BUTTON, show_alert=True)
-        return
+    message, action = pressed
     state = get_state(context)
     logged = await asyncio.to_thread(state.log.question, action.question_id)
     if logged is None or not logged.question:

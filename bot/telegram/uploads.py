@@ -27,10 +27,9 @@ from bot.knowledge.uploads import (
     save_upload,
 )
 from bot.telegram import admin
-from bot.telegram.callbacks import DeleteUpload, ReplaceUpload, claimed, decode, encode
+from bot.telegram.callbacks import DeleteUpload, ReplaceUpload, claimed, encode
 from bot.telegram.messages import esc, reply_html
 from bot.telegram.state import get_state
-from bot.telegram.teach import EXPIRED_BUTTON
 
 log = logging.getLogger(__name__)
 
@@ -130,13 +129,10 @@ async def articles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """替换 / 保留原文件 and 删除: admins only, in private chats."""
     query = update.callback_query
-    message = await admin.admin_button(update, context)
-    if message is None:
+    pressed = await admin.admin_button(update, context)
+    if pressed is None:
         return
-    action = decode(query.data, message.chat_id)
-    if action is None:  # signed for another chat, altered, or made up
-        await query.answer(EXPIRED_BUTTON, show_alert=True)
-        return
+    message, action = pressed
     state = get_state(context)
     if isinstance(action, ReplaceUpload):
         pending = context.bot_data[PENDING_KEY].pop(action.pending)
