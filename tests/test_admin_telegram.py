@@ -142,7 +142,7 @@ def test_an_admin_uploads_an_article_and_it_is_answered_after_the_rebuild(admin_
     before = len(api.sent_messages(ADMIN_ID))
     press(api, ADMIN_ID, question, "替换")
     report = api.wait_for_messages(ADMIN_ID, before + 3)[before + 2]["text"]
-    assert "知识库已重建" in report and "修改：1" in report
+    assert "知识库已重建" in report and "修改 1 篇" in report
     assert (knowledge_copy / "articles" / "uploads" / "huangshan.txt").read_bytes() == changed
     same = _send(api, ADMIN_ID, "huangshan.txt", changed)
     assert "一模一样" in same["text"]
@@ -153,7 +153,7 @@ def test_an_admin_uploads_an_article_and_it_is_answered_after_the_rebuild(admin_
     before = len(api.sent_messages(ADMIN_ID))
     assert press(api, ADMIN_ID, listed, "删除 1. huangshan.txt")["text"] == "已删除。"
     report = api.wait_for_messages(ADMIN_ID, before + 3)[before + 2]["text"]
-    assert "删除：1" in report and not (knowledge_copy / "articles" / "uploads" / "huangshan.txt").exists()
+    assert "删除 1 篇" in report and not (knowledge_copy / "articles" / "uploads" / "huangshan.txt").exists()
     assert ask_private(api, ADMIN_ID, "/articles")["text"].startswith("还没有上传的文章")
 
 
