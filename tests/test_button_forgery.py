@@ -39,9 +39,9 @@ def test_forged_votes_count_nothing_and_real_ones_count_once(bot, api, question_
         assert press_data(api, USER_ID, answer, forged)["text"] == EXPIRED_BUTTON
     assert question_log.stats(days=1).unhelpful == 0
     thumbs_down = buttons(answer)["👎"]
-    for _ in range(5):  # the same button pressed (or replayed) again and again
-        assert "谢谢" in press_data(api, USER_ID, answer, thumbs_down)["text"]
-    assert "谢谢" in press(api, USER_ID, answer, "👍")["text"]  # changed, not added
+    for n in range(5):  # the same button pressed (or replayed) again and again: a vote, withdrawn, again...
+        assert ("谢谢" if n % 2 == 0 else "撤回") in press_data(api, USER_ID, answer, thumbs_down)["text"]
+    assert "已改为 👍" in press(api, USER_ID, answer, "👍")["text"]  # changed, not added
     stats = question_log.stats(days=1)
     assert (stats.helpful, stats.unhelpful) == (1, 0)
     # A vote button signed for this chat, with the payload altered (another passage), is refused.

@@ -88,6 +88,36 @@ def test_groups_get_their_own_greeting_and_help(bot: RunningBot, api: FakeBotApi
     assert reply["text"].startswith("问：")
 
 
+# ---- votes -------------------------------------------------------------------------------------
+
+
+def test_a_second_press_changes_or_withdraws_the_vote_and_the_buttons_show_it(bot: RunningBot, api: FakeBotApi,
+                                                                              question_log: QuestionLog) -> None:
+    reply = ask_private(api, USER_ID, PANDA_QUESTION)
+
+    def labels() -> list[str]:
+        current = api.message(USER_ID, reply["message_id"])
+        return [b["text"] for b in current["reply_markup"]["inline_keyboard"][1]]
+
+    def votes() -> tuple[int, int]:
+        stats = question_log.stats(days=1)
+        return stats.helpful, stats.unhelpful
+
+    steps = [("👍", "谢谢反馈！", ["👍 1", "👎"], (1, 0)),
+             ("👎", "已改为 👎，谢谢反馈，我们会改进。", ["👍", "👎 1"], (0, 1)),
+             ("👎", "已撤回你的 👎。", ["👍", "👎"], (0, 0)),
+             ("👍", "谢谢反馈！", ["👍 1", "👎"], (1, 0))]
+    for label, said, shown, counted in steps:
+        assert press(api, USER_ID, reply, label)["text"] == said
+        api.wait_for(lambda s: labels() == shown, what=f"the buttons to read {shown}")
+        assert votes() == counted
+    group_answer = ask_group(api, f"/ask {PANDA_QUESTION}")
+    press(api, USER_ID, group_answer, "👍")
+    press(api, 3003, group_answer, "👍")  # in a group the count is everyone's
+    api.wait_for(lambda s: [b["text"] for b in s.message(GROUP_ID, group_answer["message_id"])["reply_markup"]
+                            ["inline_keyboard"][1]] == ["👍 2", "👎"])
+
+
 # ---- small talk --------------------------------------------------------------------------------
 
 

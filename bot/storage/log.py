@@ -36,6 +36,15 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class VoteChange:
+    """What a press of 👍 or 👎 did, and the votes that result now has."""
+
+    outcome: str  # "added", "changed" or "withdrawn"
+    helpful: int
+    unhelpful: int
+
+
+@dataclass(frozen=True)
 class LoggedQuestion:
     """A question without a good answer; `question` is None when its text was not logged."""
 
@@ -106,6 +115,32 @@ class QuestionLog:
     def voter_hash(self, voter_id: int) -> str:
         """The voter as stored: keyed with a key that is not in the database, so ids can't be tried against it."""
         return hmac.new(self._voter_key, str(voter_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+    def toggle_feedback(self, question_id: int, passage_id: str, voter_id: int, helpful: bool) -> VoteChange | None:
+        """A press of 👍 / 👎: a first press votes, the other button changes the vote, the same button again
+        withdraws it. None if the question is unknown."""
+        voter = self.voter_hash(voter_id)
+        key = (question_id, passage_id, voter)
+        with self._lock:
+            if self._conn.execute("SELECT 1 FROM questions WHERE id = ?", (question_id,)).fetchone() is None:
+                return None
+            row = self._conn.execute(
+                "SELECT helpful FROM feedback WHERE question_id = ? AND passage_id = ? AND voter = ?", key).fetchone()
+            if row is not None and bool(row[0]) == helpful:
+                self._conn.execute("DELETE FROM feedback WHERE question_id = ? AND passage_id = ? AND voter = ?", key)
+                outcome = "withdrawn"
+            else:
+                self._conn.execute(
+                    "INSERT INTO feedback (question_id, passage_id, voter, helpful, voted_at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (question_id, passage_id, voter) DO UPDATE SET helpful = excluded.helpful, "
+                    "voted_at = excluded.voted_at",
+                    (*key, int(helpful), time.time()),
+                )
+                outcome = "added" if row is None else "changed"
+            good, bad = self._conn.execute(
+                "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback "
+                "WHERE question_id = ? AND passage_id = ?", (question_id, passage_id)).fetchone()
+        return VoteChange(outcome, good, bad)
 
     def helpful_questions(self, limit: int = 20) -> list[str]:
         """Question texts whose answers got a 👍, the most liked first (none when question text is not logged)."""

@@ -242,6 +242,24 @@ def answer_keyboard(question_id: int, passage_id: str, next_offset: int | None, 
     return InlineKeyboardMarkup([first_row, votes] if first_row else [votes])
 
 
+def with_votes(markup: InlineKeyboardMarkup | None, helpful: int, unhelpful: int,
+               chat_id: int) -> InlineKeyboardMarkup | None:
+    """The same keyboard with 👍 / 👎 showing the votes each has ("👍 1"); in a private chat, the user's own."""
+    if markup is None:
+        return None
+    rows = []
+    for row in markup.inline_keyboard:
+        kept = []
+        for button in row:
+            action = decode(button.callback_data if isinstance(button.callback_data, str) else None, chat_id)
+            if isinstance(action, Vote):
+                label, count = (HELPFUL, helpful) if action.helpful else (UNHELPFUL, unhelpful)
+                button = InlineKeyboardButton(f"{label} {count}" if count else label, callback_data=button.callback_data)
+            kept.append(button)
+        rows.append(kept)
+    return InlineKeyboardMarkup(rows)
+
+
 def without_more(markup: InlineKeyboardMarkup | None, chat_id: int) -> InlineKeyboardMarkup | None:
     """The same keyboard minus its 更多结果 button (once pressed, it has done its job)."""
     if markup is None:

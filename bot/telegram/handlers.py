@@ -49,6 +49,7 @@ from bot.telegram.callbacks import (
     examples_keyboard,
     related_keyboard,
     sources_keyboard,
+    with_votes,
     without_more,
 )
 from bot.telegram.messages import (
@@ -320,7 +321,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif isinstance(action, Original):
         await _original(update, context, action, message)
     elif isinstance(action, Vote):
-        await _vote(update, context, action)
+        await _vote(update, context, action, message)
     elif isinstance(action, SourcesPage):
         page = article_page(get_state(context).service.kb, action.number)
         await query.answer()
@@ -375,19 +376,35 @@ async def _original(update: Update, context: ContextTypes.DEFAULT_TYPE, action: 
     await reply_html(message, context_html(found), quote=is_group(update))
 
 
-async def _vote(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Vote) -> None:
+VOTE_REPLIES = {
+    ("added", True): "谢谢反馈！",
+    ("added", False): "谢谢反馈，我们会改进。",
+    ("changed", True): "已改为 👍，谢谢反馈！",
+    ("changed", False): "已改为 👎，谢谢反馈，我们会改进。",
+    ("withdrawn", True): "已撤回你的 👍。",
+    ("withdrawn", False): "已撤回你的 👎。",
+}
+
+
+async def _vote(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Vote, message: Message) -> None:
+    """👍 / 👎: vote, change the vote with the other button, withdraw it with the same one; the buttons show the count."""
     query = update.callback_query
     state = get_state(context)
     try:
-        stored = await asyncio.to_thread(state.log.record_feedback, action.question_id, action.passage_id,
+        change = await asyncio.to_thread(state.log.toggle_feedback, action.question_id, action.passage_id,
                                          query.from_user.id, action.helpful)
     except (StorageError, sqlite3.Error) as exc:
         log.warning("could not store feedback: %s", exc)
-        stored = False
-    if stored:
-        await query.answer("谢谢反馈！" if action.helpful else "谢谢反馈，我们会改进。")
-    else:
+        change = None
+    if change is None:
         await query.answer("这条回答的反馈无法记录了。")
+        return
+    await query.answer(VOTE_REPLIES[change.outcome, action.helpful])
+    try:
+        await message.edit_reply_markup(with_votes(message.reply_markup, change.helpful, change.unhelpful,
+                                                   message.chat_id))
+    except BadRequest as exc:  # unchanged (two presses crossed), or the message is too old to edit
+        log.debug("could not show the votes on the buttons: %s", exc.message)
 
 
 # ---- inline mode -------------------------------------------------------------------------------
