@@ -199,3 +199,49 @@ def reload_and_wait(api: FakeBotApi) -> None:
     api.push_private_text(ADMIN_ID, "/reload")
     report = api.wait_for_messages(ADMIN_ID, before + 2, timeout=60)[before + 1]
     assert "知识库已重建" in report["text"], report["text"]
+
+
+# ---- /stats chart ------------------------------------------------------------------------------
+
+
+def colour_share(png: bytes, colour: str) -> float:
+    """The share of the chart's pixels painted in `colour` (#rrggbb)."""
+    import io
+
+    import numpy as np
+    from matplotlib import image
+
+    pixels = (image.imread(io.BytesIO(png))[..., :3] * 255).round().astype(int)
+    wanted = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    return float((np.abs(pixels - wanted).sum(axis=-1) <= 6).mean())
+
+
+def test_stats_sends_the_text_and_then_a_chart_as_a_photo(bot: RunningBot, api: FakeBotApi) -> None:
+    from bot.replies.stats_chart import ANSWERED_COLOUR, REFUSED_COLOUR
+
+    ask_private(api, USER_ID, PANDA_QUESTION)
+    ask_private(api, USER_ID, "比特币现在多少钱")
+    text = ask_private(api, ADMIN_ID, "/stats 7")
+    assert "提问：2" in text["text"]  # the text stays
+    message, upload = api.wait_for(lambda s: next(iter(s.sent_photos(ADMIN_ID)), None), timeout=30,
+                                   what="the chart")
+    assert message["message_id"] > text["message_id"]
+    assert message["caption"].startswith("最近 7 天")
+    assert upload.data.startswith(b"\x89PNG") and message["photo"][0]["width"] >= 600
+    assert colour_share(upload.data, ANSWERED_COLOUR) > 0.001 and colour_share(upload.data, REFUSED_COLOUR) > 0.001
+    assert api.sent_photos(USER_ID) == []
+
+
+def test_a_chart_that_cannot_be_drawn_leaves_the_text_and_says_so(bot: RunningBot, api: FakeBotApi,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.replies import stats_chart
+
+    def broken(data):
+        raise RuntimeError("no canvas")
+
+    monkeypatch.setattr(stats_chart, "render_png", broken)  # stands in for a broken matplotlib install
+    before = len(api.sent_messages(ADMIN_ID))
+    api.push_private_text(ADMIN_ID, "/stats")
+    text, apology = api.wait_for_messages(ADMIN_ID, before + 2)[before:]
+    assert "提问：" in text["text"] and apology["text"].startswith("图表没能画出来")
+    assert api.sent_photos() == []

@@ -172,6 +172,27 @@ class QuestionLog:
         return Stats(days, asked, answered, asked - answered, helpful, unhelpful,
                      tuple((q, n) for q, n in rows), self.log_questions)
 
+    def daily(self, days: float = 7, now: float | None = None) -> list[tuple[str, int, int]]:
+        """(local date YYYY-MM-DD, asked, answered) for each day of the last `days` days that had questions."""
+        since = (time.time() if now is None else now) - days * SECONDS_PER_DAY
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT date(asked_at, 'unixepoch', 'localtime') AS day, COUNT(*), COALESCE(SUM(answered), 0) "
+                "FROM questions WHERE asked_at >= ? GROUP BY day ORDER BY day", (since,)
+            ).fetchall()
+        return [(day, asked, answered) for day, asked, answered in rows]
+
+    def answering_passages(self, days: float = 7, now: float | None = None) -> list[tuple[str, int]]:
+        """(passage id, answers) for the passages that answered questions in the last `days` days, most first."""
+        since = (time.time() if now is None else now) - days * SECONDS_PER_DAY
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT passage_id, COUNT(*) AS n FROM questions "
+                "WHERE asked_at >= ? AND answered = 1 AND passage_id IS NOT NULL "
+                "GROUP BY passage_id ORDER BY n DESC, passage_id", (since,)
+            ).fetchall()
+        return [(passage_id, n) for passage_id, n in rows]
+
     def recent_unanswered(self, limit: int = 10) -> list[LoggedQuestion]:
         """The latest questions that were not answered or whose answer got a 👎, newest first."""
         with self._lock:

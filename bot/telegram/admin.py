@@ -175,8 +175,26 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if days is None:
         await reply_html(update.effective_message, f"用法：/stats 天数（1 到 {MAX_DAYS}），例如 /stats 30")
         return
-    figures = await asyncio.to_thread(get_state(context).log.stats, days)
+    state = get_state(context)
+    figures = await asyncio.to_thread(state.log.stats, days)
     await reply_html(update.effective_message, stats_html(figures))
+    await _send_chart(update, state, days)
+
+
+async def _send_chart(update: Update, state, days: int) -> None:
+    """The /stats chart as a photo after the text; drawn in a worker thread (it takes a few hundred ms)."""
+    from bot.replies.stats_chart import chart_data, render_png  # matplotlib loads only when a chart is asked for
+
+    def draw() -> bytes:
+        return render_png(chart_data(state.log, state.service.kb, days))
+
+    try:
+        png = await asyncio.to_thread(draw)
+    except Exception as exc:  # the text has gone out; a chart that can't be drawn must not turn into an apology
+        log.error("could not draw the /stats chart", exc_info=exc)
+        await reply_html(update.effective_message, "图表没能画出来，详情见日志；上面的文字统计不受影响。")
+        return
+    await update.effective_message.reply_photo(png, caption=f"最近 {days} 天：每天的提问（已回答 / 未回答）和回答最多的文章")
 
 
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

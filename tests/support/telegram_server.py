@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import hashlib
 import itertools
 import json
 import math
@@ -407,6 +408,13 @@ _STRING_FIELDS = frozenset(
 )  # fmt: skip
 
 
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's header; Telegram refuses what it can't read as an image."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+    return struct.unpack(">II", data[16:24])
+
+
 def _normalize_params(raw: dict[str, Any]) -> JSON:
     """Form values are strings; PTB JSON-encodes non-strings (reply_markup, ints, bools)."""
     params: JSON = {}
@@ -589,7 +597,9 @@ _TRIVIAL_METHODS = (
     "unbanChatMember", "restrictChatMember", "approveChatJoinRequest",
     "declineChatJoinRequest", "setMessageReaction",
 )  # fmt: skip
-_SENDING_METHODS = frozenset({"sendMessage"})
+_SENDING_METHODS = frozenset({"sendMessage", "sendPhoto"})
+MAX_CAPTION_LENGTH = 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 _EDITING_METHODS = frozenset({"editMessageText", "editMessageReplyMarkup"})
 
 
@@ -696,6 +706,7 @@ class FakeBotApi:
         self._calls: list[Call] = []
         self._sent: list[JSON] = []
         self._sent_by_chat: dict[Any, list[JSON]] = {}
+        self._photos: list[tuple[JSON, UploadedFile]] = []
         self._edits: list[JSON] = []
         self._deleted: list[tuple[Any, int]] = []
         self._callback_answers: list[JSON] = []
@@ -768,6 +779,11 @@ class FakeBotApi:
             if chat_id is None:
                 return list(self._sent)
             return list(self._sent_by_chat.get(chat_id, ()))
+
+    def sent_photos(self, chat_id: int | str | None = None) -> list[tuple[JSON, UploadedFile]]:
+        """(message dict, the uploaded file) for successful sendPhoto calls; kept apart from sent_messages."""
+        with self._cond:
+            return [(m, f) for m, f in self._photos if chat_id is None or m["chat"]["id"] == chat_id]
 
     def edits(self, chat_id: int | str | None = None, message_id: int | None = None) -> list[JSON]:
         """Successful editMessageText/ReplyMarkup calls: dicts with keys method, chat_id,
@@ -1542,6 +1558,7 @@ class FakeBotApi:
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
             "sendMessage": self._send_message,
+            "sendPhoto": self._send_photo,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
@@ -1721,6 +1738,48 @@ class FakeBotApi:
         self._messages[(chat_id, message["message_id"])] = message
         self._sent.append(message)
         self._sent_by_chat.setdefault(chat_id, []).append(message)
+        self._cond.notify_all()
+        return message
+
+    def _send_photo(self, params: JSON) -> JSON:
+        """A photo uploaded as a file (multipart); file ids and URLs are not accepted here."""
+        chat_id = self._chat_id(params)
+        photo = params.get("photo")
+        if not isinstance(photo, UploadedFile):
+            raise ApiError(400, "Bad Request: this stand-in accepts photos only as uploaded files")
+        if not photo.data:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        if len(photo.data) > MAX_PHOTO_BYTES:
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        caption, entities = ("", [])
+        if params.get("caption"):
+            caption, entities = self._format_text(params, "caption")
+            if len(caption) > MAX_CAPTION_LENGTH:
+                raise ApiError(400, "Bad Request: message caption is too long")
+        markup = self._check_markup(params.get("reply_markup"))
+        reply_to = self._reply_target(chat_id, params)
+        self._check_forbidden(chat_id)
+        self._rate_limit("sendPhoto", chat_id)
+        digest = hashlib.sha256(photo.data).hexdigest()[:32]
+        width, height = _png_size(photo.data)
+        message: JSON = {
+            "message_id": self._new_message_id(chat_id),
+            "from": self._bot_user,
+            "chat": self._chat(chat_id),
+            "date": int(time.time()),
+            "photo": [{"file_id": f"photo-{digest}", "file_unique_id": digest[:16], "width": width, "height": height,
+                       "file_size": len(photo.data)}],
+        }
+        if caption:
+            message["caption"] = caption
+            if entities:
+                message["caption_entities"] = entities
+        if markup is not None:
+            message["reply_markup"] = markup
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        self._messages[(chat_id, message["message_id"])] = message
+        self._photos.append((message, photo))
         self._cond.notify_all()
         return message
 
