@@ -1718,27 +1718,30 @@ class FakeBotApi:
     def _send_message(self, params: JSON) -> JSON:
         chat_id = self._chat_id(params)
         text, entities = self._format_text(params)
+        message = self._new_message(chat_id, "sendMessage", params, {"text": text, "entities": entities})
+        self._sent.append(message)
+        self._sent_by_chat.setdefault(chat_id, []).append(message)
+        self._cond.notify_all()
+        return message
+
+    def _new_message(self, chat_id: Any, method: str, params: JSON, content: JSON) -> JSON:
+        """A message the bot sends, after the checks every sending method shares; empty content fields left out."""
         markup = self._check_markup(params.get("reply_markup"))
         reply_to = self._reply_target(chat_id, params)
         self._check_forbidden(chat_id)
-        self._rate_limit("sendMessage", chat_id)
+        self._rate_limit(method, chat_id)
         message: JSON = {
             "message_id": self._new_message_id(chat_id),
             "from": self._bot_user,
             "chat": self._chat(chat_id),
             "date": int(time.time()),
-            "text": text,
+            **{key: value for key, value in content.items() if value},
         }
-        if entities:
-            message["entities"] = entities
         if markup is not None:
             message["reply_markup"] = markup
         if reply_to is not None:
             message["reply_to_message"] = reply_to
         self._messages[(chat_id, message["message_id"])] = message
-        self._sent.append(message)
-        self._sent_by_chat.setdefault(chat_id, []).append(message)
-        self._cond.notify_all()
         return message
 
     def _send_photo(self, params: JSON) -> JSON:
@@ -1756,29 +1759,12 @@ class FakeBotApi:
             caption, entities = self._format_text(params, "caption")
             if len(caption) > MAX_CAPTION_LENGTH:
                 raise ApiError(400, "Bad Request: message caption is too long")
-        markup = self._check_markup(params.get("reply_markup"))
-        reply_to = self._reply_target(chat_id, params)
-        self._check_forbidden(chat_id)
-        self._rate_limit("sendPhoto", chat_id)
         digest = hashlib.sha256(photo.data).hexdigest()[:32]
         width, height = _png_size(photo.data)
-        message: JSON = {
-            "message_id": self._new_message_id(chat_id),
-            "from": self._bot_user,
-            "chat": self._chat(chat_id),
-            "date": int(time.time()),
-            "photo": [{"file_id": f"photo-{digest}", "file_unique_id": digest[:16], "width": width, "height": height,
-                       "file_size": len(photo.data)}],
-        }
-        if caption:
-            message["caption"] = caption
-            if entities:
-                message["caption_entities"] = entities
-        if markup is not None:
-            message["reply_markup"] = markup
-        if reply_to is not None:
-            message["reply_to_message"] = reply_to
-        self._messages[(chat_id, message["message_id"])] = message
+        sizes = [{"file_id": f"photo-{digest}", "file_unique_id": digest[:16], "width": width, "height": height,
+                  "file_size": len(photo.data)}]
+        message = self._new_message(chat_id, "sendPhoto", params,
+                                    {"photo": sizes, "caption": caption, "caption_entities": entities})
         self._photos.append((message, photo))
         self._cond.notify_all()
         return message
