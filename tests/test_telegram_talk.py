@@ -65,6 +65,19 @@ def test_questions_answered_with_a_thumbs_up_become_examples(start_bot, api: Fak
     assert liked in offered and shaky not in offered
 
 
+def test_curated_faq_questions_become_examples(start_bot, api: FakeBotApi, knowledge_copy: Path,
+                                              question_log: QuestionLog) -> None:
+    (knowledge_copy / "faq.yaml").write_text(
+        "- questions: [图书馆几点开门, 图书馆的开放时间]\n  answer: 周二至周日 9:00—17:00 开放，周一闭馆。\n",
+        encoding="utf-8")
+    config = make_config(knowledge_copy, api.base_url)
+    start_bot(config, service=QAService.open(config), question_log=question_log)
+    start = ask_private(api, USER_ID, "/start")
+    assert list(buttons(start))[0] == "图书馆几点开门"
+    _, reply = press_and_read(api, USER_ID, start, "图书馆几点开门")
+    assert reply["text"].startswith("问：图书馆几点开门") and "周一闭馆" in reply["text"]
+
+
 def test_a_forged_or_stale_button_gets_a_clear_word(bot: RunningBot, api: FakeBotApi) -> None:
     start = ask_private(api, USER_ID, "/start")
     stale = encode(Example(example_key("一个从来没有提供过的问题")), USER_ID)  # signed, but never offered

@@ -150,17 +150,18 @@ def _question_replied_to(message: Message) -> str | None:
 
 
 async def _examples(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
-    """Example questions for the knowledge base being served, chosen once per loaded base."""
+    """Example questions for the knowledge base being served, chosen once per loaded base (and faq.yaml)."""
     state = get_state(context)
-    kb = state.service.kb
-    if state.examples is None or state.examples[0] is not kb:
+    loaded = state.service.loaded
+    if state.examples is None or state.examples[0] is not loaded:
         try:
             liked = await asyncio.to_thread(state.log.helpful_questions, HELPFUL_CANDIDATES)
         except (StorageError, sqlite3.Error) as exc:
             log.warning("could not read the questions answered with 👍: %s", exc)
             liked = []
-        questions = await asyncio.to_thread(choose_examples, kb, lambda q: state.service.ask(q, k=1), liked)
-        state.examples = (kb, questions)
+        curated = [entry.questions[0] for entry in loaded.faq.entries if entry.questions]
+        questions = await asyncio.to_thread(choose_examples, loaded.kb, lambda q: loaded.ask(q, k=1), curated + liked)
+        state.examples = (loaded, questions)
         for question in questions:  # a button from before a reload still asks its question
             state.example_texts[example_key(question)] = question
     return state.examples[1]

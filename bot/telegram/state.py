@@ -71,7 +71,7 @@ class BotState:
     log: QuestionLog
     recent: RecentQuestions = field(default_factory=RecentQuestions)
     seen: SeenUpdates = field(default_factory=SeenUpdates)
-    examples: tuple[object, list[str]] | None = None  # (the knowledge base they were chosen for, questions)
+    examples: tuple[object, list[str]] | None = None  # (the Loaded base and faq they were chosen for, questions)
     example_texts: dict[str, str] = field(default_factory=dict)  # every example offered, by its button key
     reloading: bool = False
     owns_log: bool = False  # opened at startup, so closed at shutdown
