@@ -29,7 +29,7 @@ def test_each_bad_file_is_skipped_with_a_reason(tmp_path):
         "punctuation.txt": "。，！？……——“”《》\n、；：",
         "bad-front-matter.md": "---\ntitle: [broken\n---\n正文。",
         "good.md": "---\ntitle: 好文章\n---\n好文章的正文内容，讲的是桥梁建设。",
-        "ignored.pdf": b"%PDF-1.4",
+        "broken.pdf": b"%PDF-1.4",
     })
     (knowledge / "articles" / "dangling.txt").symlink_to(tmp_path / "does-not-exist.txt")
     report = build_knowledge_base(config_for(knowledge))
@@ -43,7 +43,7 @@ def test_each_bad_file_is_skipped_with_a_reason(tmp_path):
     assert reasons["articles/punctuation.txt"].startswith("no indexable text")
     assert reasons["articles/bad-front-matter.md"].startswith("malformed front matter")
     assert reasons["articles/dangling.txt"].startswith("cannot read file")
-    assert "articles/ignored.pdf" not in reasons
+    assert reasons["articles/broken.pdf"].startswith("PDF 文件已损坏，无法读取")
     assert report.articles == 2
     assert sorted(a.key for a in KnowledgeBase(config_for(knowledge).index_path).articles) == [
         "articles/000_be29e6b4f69db29d.txt", "articles/good.md"]

@@ -29,7 +29,7 @@ from bot.index.knowledge_base import ArticleRecord, KnowledgeBase
 from bot.index.store import FORMAT_VERSION, IndexWriter, build_lock
 from bot.knowledge.assemble import IndexStream
 from bot.knowledge.files import Skipped, SourceFile, find_article_files, read_article_file
-from bot.knowledge.formats import ParseError, parse_article
+from bot.knowledge.formats import READER_VERSION, ParseError, parse_article, parse_document
 from bot.knowledge.orphans import end_with_parent
 from bot.knowledge.passages import passage_ids, split_article
 from bot.knowledge.untrusted import one_line
@@ -107,7 +107,7 @@ def build_knowledge_base(config: Config, progress: Callable[[Iterable, int], Ite
 def pipeline_fingerprint(config: Config) -> str:
     """Changes whenever cached passages or terms would come out differently."""
     user_dict = config.userdict_path.read_bytes() if config.userdict_path.is_file() else b""
-    material = json.dumps([FORMAT_VERSION, PIPELINE_VERSION, config.passages.target_chars,
+    material = json.dumps([FORMAT_VERSION, PIPELINE_VERSION, READER_VERSION, config.passages.target_chars,
                            config.passages.max_chars, hashlib.sha256(user_dict).hexdigest()])
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
@@ -322,7 +322,7 @@ def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: i
 def analyse_source(source: SourceFile, analyzer: ArticleAnalyzer, settings: PassageSettings) -> AnalysedArticle | Skipped:
     """Parse, cut and analyse one file, or say why it can't be indexed."""
     try:
-        article = parse_article(source.key, source.text)
+        article = parse_document(source.key, source.raw) if source.raw is not None else parse_article(source.key, source.text)
     except ParseError as exc:
         return Skipped(source.key, str(exc))
     passages = split_article(article, settings)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from bot.knowledge.untrusted import name_problem, printable_name, read_regular_file, walk_files
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+DOCUMENT_SUFFIXES = (".pdf", ".docx")  # read as bytes; their text is extracted with the analysis
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm") + DOCUMENT_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class SourceFile:
     path: Path
     text: str
     digest: str  # sha256 of the raw bytes, the cache key for everything derived from the file
+    raw: bytes | None = None  # a PDF or Word file's bytes (its text is then empty)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def read_article_file(path: Path, key_base: Path, max_bytes: int, articles_dir: 
         return Skipped(key, raw)
     if not raw.strip():
         return Skipped(key, "file is empty")
+    if key.lower().endswith(DOCUMENT_SUFFIXES):
+        return SourceFile(key, path, "", hashlib.sha256(raw).hexdigest(), raw)
     if b"\x00" in raw[:8192]:
         return Skipped(key, "file is binary, not text")
     text = decode_text(raw)

@@ -1,4 +1,4 @@
-"""Parsers for the three article formats: plain text, Markdown with front matter, and HTML."""
+"""Parsers for the article formats: plain text, Markdown with front matter, HTML, and PDF or Word files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from pathlib import PurePosixPath
 import yaml
 
 from bot.knowledge.article import Article, Block
+from bot.knowledge.documents import DocumentError, read_document, split_title
 from bot.knowledge.html_article import read_html_article
 from bot.knowledge.page_text import URL, PageMeta, looks_like_heading, parse_date, read_page_header
+
+# Bumped whenever a file would be read differently, so that the next build reads every file again.
+READER_VERSION = 2
 
 _SPACES = "\u3000\u00a0\ufeff\u200b \t"
 
@@ -87,6 +91,17 @@ def parse_html(key: str, text: str) -> Article:
         raise ParseError(f"无法解析 HTML：{exc}") from None
     blocks = [Block(text, is_heading=heading) for text, heading in page.body]
     return _article(key, page.meta, _mark_last_heading(blocks))
+
+
+def parse_document(key: str, raw: bytes) -> Article:
+    """A PDF or Word file: title from its metadata or first heading, paragraphs, table rows as lines."""
+    try:
+        title, lines, meta_date = read_document(PurePosixPath(key).suffix.lower(), raw)
+    except DocumentError as exc:
+        raise ParseError(str(exc)) from None
+    title, lines, date = split_title(title, lines)
+    meta = PageMeta(title=title, date=date or meta_date)
+    return _article(key, meta, _mark_last_heading([Block(text, is_heading=heading) for text, heading in lines]))
 
 
 def _article(key: str, meta: PageMeta, blocks: list[Block]) -> Article:
