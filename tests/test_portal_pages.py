@@ -117,3 +117,36 @@ def test_declared_charset_is_not_trusted(tmp_path, declared, encoding):
     article = parse_article(source.key, source.text)
     assert article.title == "全省秋粮收获进度过半"
     assert_body_clean(article)
+
+
+def test_page_saved_as_text_gives_the_same_article_as_its_html():
+    related = "\n".join(f"某县召开第{i}次秋收工作推进会，部署下一阶段粮食收购工作" for i in range(8))
+    text = f"""无障碍 长者模式
+首页 | 要闻动态 | 政务公开 | 办事服务 | 互动交流
+当前位置：首页 > 要闻动态 > 正文
+全省秋粮收获进度过半
+发布时间：2020年10月04日 作者：张三 来源：某某省农业农村厅 编辑：李四
+字号：大 中 小 打印 关闭
+分享到：
+扫一扫在手机打开当前页
+{FIRST}
+　　{MIDDLE}
+加强烘干仓储衔接
+{LAST}
+【纠错】 责任编辑：王五
+首页 | 上一页 1 下一页 | 尾页
+相关新闻
+{related}
+网站地图 | 联系我们 | 隐私声明 | 网站纠错
+主办：某某省人民政府办公厅 版权所有：某某省人民政府 政府网站标识码：1100000001 某ICP备05000000号
+"""
+    as_text = parse_article("articles/saved.txt", text)
+    dateline = ("<span>发布时间：2020年10月04日</span> <span>作者：张三</span> "
+                "<span>来源：某某省农业农村厅</span> <span>编辑：李四</span>")
+    as_html = parse_article("articles/saved.html", portal_page(dateline=dateline))
+    assert (as_text.title, as_text.date, as_text.source, as_text.section) == (
+        "全省秋粮收获进度过半", "2020-10-04", "某某省农业农村厅", "要闻动态")
+    assert (as_text.title, as_text.date, as_text.source, as_text.section) == (
+        as_html.title, as_html.date, as_html.source, as_html.section)
+    assert as_text.blocks == as_html.blocks
+    assert_body_clean(as_text)

@@ -11,6 +11,8 @@ import yaml
 from bot.knowledge.article import Article, Block
 from bot.knowledge.documents import DocumentError, read_document, split_title
 from bot.knowledge.html_article import read_html_article
+from bot.knowledge.html_lines import Line
+from bot.knowledge.page_reader import read_page
 from bot.knowledge.page_text import URL, PageMeta, looks_like_heading, parse_date, read_page_header
 
 # Bumped whenever a file would be read differently, so that the next build reads every file again.
@@ -36,6 +38,10 @@ def parse_article(key: str, text: str) -> Article:
 def parse_text(key: str, text: str) -> Article:
     """Plain text, or a portal page saved as text: one paragraph a line."""
     lines = _clean_lines(text)
+    page = read_page([Line(line) for line in lines], [])
+    if page.meta.title and (page.meta.date or page.meta.source):
+        # A saved page: headline, dateline, body, furniture read as from the page's HTML.
+        return _article(key, page.meta, _blocks_from_lines([text for text, _ in page.body]))
     meta, body = read_page_header(lines, want_title=True)
     return _article(key, meta, _blocks_from_lines(body))
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot.knowledge.html_lines import Line
-from bot.knowledge.page_text import DATE, TIME, PageMeta, breadcrumb_section, is_furniture, parse_date
+from bot.knowledge.page_text import DATE, LABELLED, TIME, PageMeta, breadcrumb_section, is_furniture, parse_date
 
 _SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _SENTENCE_END = "。！？!?…"
@@ -37,6 +37,7 @@ _COPYRIGHT = re.compile(r"(?:版权所有|版權所有|Copyright|©|All rights r
                         r"(?:未经|禁止).{0,30}(?:版权所有|转载|复制|镜像)", re.I)
 _PRINT_LINE = re.compile(r"^《\s*[^》]{2,12}\s*》\s*[（(].{4,30}版\s*[）)]$")
 _LABELS = re.compile(r"(?:作者|编辑|责编|记者|发布|发稿|时间|日期|浏览|阅读|点击|选稿|字号)\s*[:：]|阅读\s*\d|浏览\s*\d")
+_BYLINE = re.compile(r"^(?:本报记者|本报通讯员|记者|通讯员|作者|文/|图/|文 /)")
 _MAX_GAP_LINES = 6  # non-text lines (captions, subheads, buttons) a body may have between two paragraphs
 _HEADER_LINES = 8  # how far below the headline the dateline and 来源 may be
 
@@ -107,7 +108,8 @@ def _looks_like_site(text: str) -> bool:
 
 
 def _find_headline(lines: list[Line], titles: list[str]) -> int | None:
-    """The line that is the headline: it matches the page's title and has a dateline under it."""
+    """The line that is the headline: it matches the page's title (when there is one: a page
+    saved as text has none) and has a dateline, then prose, under it."""
     wanted = [compact(t) for t in titles if t]
     stripped = [compact(strip_site_suffix(t)) for t in titles if t]
     best, best_score = None, 0
@@ -118,22 +120,34 @@ def _find_headline(lines: list[Line], titles: list[str]) -> int | None:
         if not 4 <= len(text) <= 120 or text[-1] in "：:":
             continue
         matches = text in stripped or any(w.startswith(text) and len(text) >= min(8, len(w)) for w in wanted)
-        dateline, content = _below(lines, i)
-        score = 4 * matches + 2 * (line.heading in (1, 2, 3) or line.titled) + 2 * dateline + content
-        if matches or line.heading == 1 or line.titled:
+        dateline_at, content = _below(lines, i)
+        near = max(0, 4 - dateline_at) if dateline_at else 0  # the headline stands right above its dateline
+        score = 4 * matches + 2 * (line.heading in (1, 2, 3) or line.titled) + 2 * bool(dateline_at) + near + content
+        if matches or line.heading == 1 or line.titled or (not titles and near and content and _could_be_headline(line.text)):
             if score > best_score:
                 best, best_score = i, score
     return best if best_score >= 4 else None
 
 
-def _below(lines: list[Line], index: int) -> tuple[bool, bool]:
-    """Whether a dateline (a date or 来源 line, not a link) and then prose follow a line closely."""
-    dateline = False
-    for line in lines[index + 1:index + 1 + _HEADER_LINES]:
+def _could_be_headline(text: str) -> bool:
+    """A line of a page saved as text that may be its headline: short, not a sentence, not a label."""
+    stripped = text.strip()
+    return (len(compact(stripped)) <= 80 and stripped[-1] not in "。；;，,：:" and not is_dateline(stripped)
+            and not breadcrumb_section(stripped) and not _END.match(compact(stripped)) and not _CREDIT.match(compact(stripped))
+            and len(re.findall(r"[|｜]", stripped)) < 2 and ">>" not in stripped and not LABELLED.match(stripped)
+            and not is_furniture(stripped) and not TIME.search(stripped) and not _BYLINE.match(stripped))
+
+
+def _below(lines: list[Line], index: int) -> tuple[int, bool]:
+    """How many lines below a line its dateline (a date or 来源 line, not a link) is, 0 for none,
+    and whether prose follows."""
+    dateline = 0
+    for offset, line in enumerate(lines[index + 1:index + 1 + _HEADER_LINES], 1):
         if _is_content(line):
             return dateline, True
-        if line.link_ratio <= 0.5 and len(compact(line.text)) <= 80 and (DATE.search(line.text) or SOURCE.search(line.text)):
-            dateline = True
+        if (not dateline and line.link_ratio <= 0.5 and len(compact(line.text)) <= 80
+                and (DATE.search(line.text) or SOURCE.search(line.text))):
+            dateline = offset
     return dateline, False
 
 

@@ -16,15 +16,20 @@ DATE = re.compile(
 TIME = re.compile(r"(?<![\d:])(?P<h>[01]?\d|2[0-3])\s*[:：]\s*(?P<mi>[0-5]\d)(?:[:：][0-5]\d)?(?![\d:])")
 URL = re.compile(r"https?://[^\s<>\"'（）()，。]+")
 _SOURCE = re.compile(r"(?:来源|來源|稿源|出处|信息来源|文章来源|source)\s*[:：]\s*(?P<v>[^\s|｜/]+)", re.IGNORECASE)
-_LABELLED = re.compile(r"^\s*(?P<k>标题|題目|title|来源|來源|source|日期|时间|發布時間|发布时间|发布日期|date|链接|網址|网址|原文链接|url)\s*[:：]\s*(?P<v>.+?)\s*$", re.IGNORECASE)
+LABELLED = re.compile(r"^\s*(?P<k>标题|題目|title|来源|來源|source|日期|时间|發布時間|发布时间|发布日期|date|链接|網址|网址|原文链接|url)\s*[:：]\s*(?P<v>.+?)\s*$", re.IGNORECASE)
 _META_WORDS = re.compile(r"阅读|閱讀|浏览|瀏覽|来源|來源|编辑|編輯|作者|发布|發布|点击|字号|收藏")
 _BREADCRUMB_SEP = re.compile(r"\s*(?:>|›|»|＞|→)\s*")
 _BREADCRUMB_HOME = re.compile(r"^(?:首页|首頁|主页|网站首页|当前位置[:：]?.*|您的位置[:：]?.*|你的位置[:：]?.*|位置[:：]?.*)$")
 _FURNITURE = re.compile(
     r"^(?:[【\[]?\s*(?:收藏本文|收藏本页|打印本页|打印本文|打印|关闭窗口|关闭本页|返回顶部|分享到|分享|扫一扫|"
     r"字[号體体]\s*[:：]?\s*[大中小\s]*|字体\s*[:：]?\s*[大中小\s]*|上一篇.*|下一篇.*|相关阅读|相关链接|责任编辑\s*[:：].*|"
-    r"阅读\s*[:：]?\s*\d+|浏览次数\s*[:：]?\s*\d+|点击数\s*[:：]?\s*\d+)\s*[】\]]?\s*)+$"
+    r"阅读\s*[:：]?\s*\d+|浏览次数\s*[:：]?\s*\d+|点击数\s*[:：]?\s*\d+|"
+    r"字[号体體]?\s*(?:减小|增大|放大|缩小|默认)|[大中小]字号|返回首页>*|返回顶部|回到顶部|返回.{1,6}频道|(?:网站)?无障碍(?:浏览|阅读)?|"
+    r"长者(?:模式|助手|版)|关怀版|简|繁|简体|繁体|EN|English|纠错|我要纠错|分享至.{0,4}|链接已复制|复制链接|阅读下一篇[:：]?|"
+    r"在手机打开当前页|扫一扫在手机(?:上)?打开当前页|手机(?:版|看)|我要投稿|加载更多.{0,4}|查看更多|更多>*|"
+    r"Play Video|播放视频|\d*小时.{0,4}排行(?:榜)?|.{0,6}点击排行(?:榜)?|热门排行|还没有评论.*|发表评论|我要评论|网友评论)\s*[】\]]?\s*)+$"
 )
+
 _TERMINAL = "。！？!?；;，,、：:…—"
 
 
@@ -54,7 +59,14 @@ def parse_date(text: str) -> tuple[str | None, str | None]:
 
 def is_furniture(line: str) -> bool:
     """A line that is only page buttons or counters (收藏本文, 打印, 阅读:123 ...)."""
-    return len(line) <= 60 and bool(_FURNITURE.match(line.strip()))
+    line = line.strip()
+    return (len(line) <= 60 and bool(_FURNITURE.match(line))) or is_navigation(line)
+
+
+def is_navigation(line: str) -> bool:
+    """A row of short links separated by bars: 首页 | 新闻 | 图片 | 评论, 关于我们|联系我们|友情链接."""
+    parts = [p.strip() for p in re.split(r"[|｜]", line)]
+    return len(parts) >= 4 and len(line) <= 120 and sum(len(p) for p in parts) / len(parts) <= 8
 
 
 def breadcrumb_section(line: str) -> str | None:
@@ -90,7 +102,7 @@ def read_page_header(lines: list[str], want_title: bool) -> tuple[PageMeta, list
     while index < len(lines) and index < 8:
         line = lines[index].strip()
         section = breadcrumb_section(line)
-        labelled = _LABELLED.match(line)
+        labelled = LABELLED.match(line)
         if section is not None and meta.section is None and meta.title is None:
             meta.section = section
         elif labelled:
