@@ -36,13 +36,9 @@ class Line:
     text: str
     heading: int = 0  # 1-6 for h1-h6, 0 otherwise
     titled: bool = False  # inside an element whose class or id says title/headline
-    link_chars: int = 0
+    link_ratio: float = 0.0  # the share of its characters (spaces aside) that are link text
     chrome: bool = False  # navigation, footer, sidebar, share bar
     crumb: bool = False  # inside a breadcrumb ("you are here") element
-
-    @property
-    def link_ratio(self) -> float:
-        return self.link_chars / len(self.text) if self.text else 0.0
 
 
 @dataclass
@@ -149,7 +145,7 @@ class _Walker:
         text = _SPACE.sub(" ", "".join(self.parts)).strip()
         if text:
             heading, titled, chrome, crumb = self.context
-            compact = len(_SPACE.sub("", text))
-            self.lines.append(Line(text, heading, titled, min(self.link_chars, compact), chrome, crumb))
+            chars = len(_SPACE.sub("", text))
+            self.lines.append(Line(text, heading, titled, min(self.link_chars, chars) / chars, chrome, crumb))
         self.parts = []
         self.link_chars = 0

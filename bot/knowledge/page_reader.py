@@ -51,6 +51,7 @@ class PageArticle:
 
 
 def compact(text: str) -> str:
+    """The text without any whitespace, for comparing and measuring Chinese lines."""
     return _SPACE.sub("", text)
 
 
@@ -103,7 +104,8 @@ def strip_site_suffix(title: str) -> str:
 
 
 def _looks_like_site(text: str) -> bool:
-    return bool(re.search(r"网|频道|政府|官网|门户|在线|日报|晚报|报社|新闻|中心|平台|电视台|客户端|中国|\.(?:com|cn|net|org)|^[A-Za-z .]+$",
+    """A site or channel name: 人民网, 新闻频道, 某某省人民政府, China Daily; never a phrase with punctuation."""
+    return bool(re.search(r"网|频道|政府|官网|门户|在线|日报|晚报|报社|新闻|中心|平台|电视台|客户端|\.(?:com|cn|net|org)|^[A-Za-z .]+$",
                           text)) and not _PUNCT.search(text.replace("·", ""))
 
 
@@ -211,11 +213,13 @@ def is_dateline(text: str) -> bool:
 
 
 def _ends_article(line: Line) -> bool:
+    """Related links, credits, buttons or a copyright notice: the article is over."""
     text = compact(line.text)
     return (bool(_END.match(text)) and not _is_content(line)) or (len(text) <= 120 and bool(_COPYRIGHT.search(text)))
 
 
 def _is_lead_in(line: Line) -> bool:
+    """Text between the dateline and the first paragraph that belongs to the article."""
     text = compact(line.text)
     return (not line.chrome and not line.crumb and line.link_ratio <= 0.3 and len(text) >= 6 and not DATE.search(line.text)
             and not _CREDIT.match(text) and not _END.match(text) and not is_furniture(text)
@@ -223,6 +227,7 @@ def _is_lead_in(line: Line) -> bool:
 
 
 def _is_furniture_in_body(line: Line, title: str | None) -> bool:
+    """Page chrome, buttons, link lists, credits, print-edition lines and copyright inside the body run."""
     text = compact(line.text)
     if line.chrome or line.crumb or is_furniture(line.text) or (title and text == compact(title)):
         return True
