@@ -124,6 +124,7 @@ def _setup_logging(verbosity: int) -> None:
 def cmd_build(args: argparse.Namespace, config: Config) -> int:
     from bot.knowledge.builder import iter_progress
     from bot.quality.gate import GateRefused
+    from bot.replies.build_wording import skip_reason_zh
     from bot.service import build_checked, checks_path, serving_base
 
     show = not args.no_progress and sys.stderr.isatty()
@@ -135,7 +136,7 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
         print("\n".join(exc.verdict.summary_lines()))
         print(f"qabot: {exc}", file=sys.stderr)
         return GATE_REFUSED
-    print("\n".join(result.report.summary_lines()))
+    print("\n".join(result.report.summary_lines(skip_reason_zh)))  # the same reasons as /reload shows
     if result.verdict is not None:
         print("\n".join(result.verdict.summary_lines()))
     return 0

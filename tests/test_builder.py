@@ -95,6 +95,6 @@ def test_unreadable_file_and_directory_are_skipped(tmp_path):
     finally:
         (knowledge / "articles" / "locked").chmod(0o755)
     assert result.returncode == 0, result.stderr
-    assert "articles/secret.txt: cannot read file: Permission denied" in result.stdout
-    assert "articles/locked: cannot read directory: Permission denied" in result.stdout
+    assert "articles/secret.txt: 无法读取文件：没有读取权限" in result.stdout
+    assert "articles/locked: 无法读取目录：没有读取权限" in result.stdout
     assert "articles: 1," in result.stdout

@@ -85,7 +85,7 @@ def test_build_summary(knowledge):
     assert result.returncode == 0, result.stderr
     assert "articles: 1, passages: 18" in result.stdout
     assert "added: 1, changed: 0, removed: 0" in result.stdout
-    assert "articles/empty.txt: file is empty" in result.stdout
+    assert "articles/empty.txt: 文件是空的" in result.stdout
     assert "MB/s" in result.stdout
 
 

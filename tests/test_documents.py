@@ -8,6 +8,7 @@ from bot.knowledge.builder import build_knowledge_base
 from bot.knowledge.documents import rejoin_lines
 from bot.knowledge.formats import ParseError, parse_document
 from bot.index.knowledge_base import KnowledgeBase
+from bot.replies.build_wording import skip_reason_zh
 from tests.support.documents import make_docx, make_pdf, make_scanned_pdf
 from tests.support.knowledge import config_for, make_knowledge
 
@@ -94,6 +95,7 @@ def test_build_indexes_documents_and_skips_bad_ones_with_chinese_reasons(tmp_pat
         "articles/fake.docx": reasons["articles/fake.docx"],
     }
     assert reasons["articles/fake.docx"] == "不是有效的 Word（.docx）文件（旧的 .doc 格式请另存为 .docx）"
+    assert all(skip_reason_zh(reason) == reason for reason in reasons.values())  # /reload shows them as they are
     kb = KnowledgeBase(config_for(knowledge).index_path)
     assert {a.key: a.title for a in kb.articles} == {"articles/notice.pdf": TITLE, "articles/table.docx": "收购网点一览"}
     assert any("设立收购网点35个" in text for text in kb.passage_texts)

@@ -49,7 +49,7 @@ def test_links_out_devices_fifos_and_sockets_are_skipped_with_a_reason(tmp_path)
     assert "articles/fifo.txt: 不是普通文件（命名管道），已跳过" in out
     assert "articles/socket.txt: 不是普通文件（套接字），已跳过" in out
     assert "articles/outdir: 目录链接指向文章目录之外，已跳过" in out
-    assert "articles/inner/ok.txt: duplicate of articles/inner-link.txt" in out  # root files come first
+    assert "articles/inner/ok.txt: 和 articles/inner-link.txt 内容相同" in out  # root files come first
     assert indexed_keys(knowledge) == ["articles/000_be29e6b4f69db29d.txt", "articles/inner-link.txt"]
 
     asked = qabot("ask", "--json", "--knowledge", str(knowledge), f"{SECRET_WORD} telegram token SECRET",

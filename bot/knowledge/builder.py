@@ -62,7 +62,8 @@ class BuildReport:
     def mb_per_second(self) -> float:
         return self.text_bytes / 1e6 / self.seconds if self.seconds else 0.0
 
-    def summary_lines(self) -> list[str]:
+    def summary_lines(self, wording: Callable[[str], str] = str) -> list[str]:
+        """The report as lines; `wording` rewords each skip reason (the CLI shows them in Chinese)."""
         lines = [
             f"articles: {self.articles}, passages: {self.passages}",
             f"added: {len(self.added)}, changed: {len(self.changed)}, removed: {len(self.removed)}, "
@@ -73,7 +74,7 @@ class BuildReport:
             lines.append(f"built anew: the previous index could not be read ({self.replaced_unusable})")
         if self.skipped:
             lines.append(f"skipped: {len(self.skipped)}")
-            lines.extend(f"  {one_line(s.key)}: {one_line(s.reason)}" for s in self.skipped)
+            lines.extend(f"  {one_line(s.key)}: {one_line(wording(s.reason))}" for s in self.skipped)
         return lines
 
 

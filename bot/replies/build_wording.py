@@ -24,6 +24,7 @@ def _os_error(text: str) -> str:
     return _OS_ERRORS.get(text.strip().lower(), text)
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 
 _RULES: tuple[_Rule, ...] = (
@@ -52,8 +53,8 @@ _RULES: tuple[_Rule, ...] = (
 
 def skip_reason_zh(reason: str) -> str:
     """The Chinese wording of one skip reason; one this module doesn't know is labelled as the builder's own."""
-    if not re.search(r"[A-Za-z]{3,}", reason):
-        return reason  # already worded in Chinese where it was made
+    if _CJK.search(reason) or not re.search(r"[A-Za-z]{3,}", reason):
+        return reason  # already worded in Chinese where it was made (PDF 已加密…), whatever names it quotes
     for pattern, wording in _RULES:
         match = pattern.fullmatch(reason)
         if match:
