@@ -82,14 +82,8 @@ def read_page(lines: list[Line], titles: list[str]) -> PageArticle:
             meta.source = _clean_source(found["v"])
         if meta.date is None and (label := _LABELLED_DATE.search(line.text)):
             meta.date, meta.time = parse_date(line.text[label.end():])
-    body: list[tuple[str, bool]] = []
-    seen: set[str] = set()
-    for line in usable[first:last + 1]:
-        if _is_furniture_in_body(line, meta.title) or line.text in seen:
-            continue  # a page may carry a paragraph twice (desktop and mobile layouts)
-        if len(line.text) >= 20:
-            seen.add(line.text)
-        body.append((line.text, bool(line.heading) and not _is_paragraph(line.text)))
+    body = [(line.text, bool(line.heading) and not _is_paragraph(line.text))
+            for line in usable[first:last + 1] if not _is_furniture_in_body(line, meta.title)]
     return PageArticle(meta, body)
 
 
