@@ -24,9 +24,10 @@ import numpy as np
 
 from bot.errors import IndexInvalid, IndexMissing
 from bot.index.arrays import FileArray, RaggedTable, StringTable, pack_ragged, pack_strings
+from bot.index.checksums import ALGORITHM as CHECKSUM_ALGORITHM, file_checksum
 
 FORMAT_NAME = "qabot-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the manifest carries a checksum of every file
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 # Arrays smaller than this are memory-mapped even where queries read them in scattered pieces:
@@ -46,11 +47,12 @@ class IndexWriter:
         self.tmp_dir = root / BUILDS / f".tmp-{self.build_id}"
         self.tmp_dir.mkdir()
         self._files: dict[str, int] = {}
+        self._checksums: dict[str, str] = {}
 
     def array(self, name: str, values: np.ndarray) -> None:
         path = self.tmp_dir / f"{name}.npy"
         np.save(path, np.ascontiguousarray(values), allow_pickle=False)
-        self._files[path.name] = path.stat().st_size
+        self.written(path)
 
     def column(self, name: str, dtype: type, row_shape: tuple[int, ...] = ()) -> "Column":
         """An array written a piece at a time; close() makes it a .npy file like array() does."""
@@ -69,7 +71,12 @@ class IndexWriter:
     def json(self, name: str, value: Any) -> None:
         path = self.tmp_dir / f"{name}.json"
         path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        self.written(path)
+
+    def written(self, path: Path) -> None:
+        """Record a finished file's size and checksum for the manifest (read back while in the page cache)."""
         self._files[path.name] = path.stat().st_size
+        self._checksums[path.name] = file_checksum(path)
 
     def commit(self, info: dict[str, Any], accept: Callable[[Path], None] | None = None) -> Path:
         """Finish the build and atomically make it the one served; returns its directory.
@@ -78,7 +85,8 @@ class IndexWriter:
         raising; the build is then removed and the one served before stays.
         """
         manifest = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "build_id": self.build_id,
-                    "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": self._files, **info}
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": self._files,
+                    "checksum": CHECKSUM_ALGORITHM, "checksums": self._checksums, **info}
         (self.tmp_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _fsync_dir_files(self.tmp_dir)
         final_dir = self.root / BUILDS / self.build_id
@@ -127,7 +135,7 @@ class Column:
         self._handle.seek(0)
         self._handle.write(b"\x93NUMPY\x01\x00" + body.to_bytes(2, "little") + text.ljust(body - 1) + b"\n")
         self._handle.close()
-        self.writer._files[self.path.name] = self.path.stat().st_size
+        self.writer.written(self.path)
 
     def read(self, start: int, stop: int) -> np.ndarray:
         """Rows already written (flushed first), read into memory."""
@@ -196,9 +204,10 @@ class IndexFiles:
                 f"knowledge base at {self.root} has format version {manifest.get('version')}, "
                 f"this qabot reads version {FORMAT_VERSION}"
             )
-        files = manifest.get("files")
-        if not isinstance(files, dict):
-            raise self.damaged("its manifest lists no files")
+        files, checksums = manifest.get("files"), manifest.get("checksums")
+        if not isinstance(files, dict) or not isinstance(checksums, dict) or set(files) != set(checksums) \
+                or manifest.get("checksum") != CHECKSUM_ALGORITHM:
+            raise self.damaged("its manifest does not list its files and their checksums")
         for name, size in files.items():
             file_path = self.dir / name
             try:
@@ -207,6 +216,15 @@ class IndexFiles:
                 raise self.damaged(f"{name} is missing") from None
             if actual != size:
                 raise self.damaged(f"{name} has {actual} bytes, expected {size}")
+        # Every byte is checked before anything is served: damage in the data, not only in a header,
+        # would otherwise change answers silently.
+        for name, expected in checksums.items():
+            try:
+                actual_sum = file_checksum(self.dir / name)
+            except OSError as exc:
+                raise self.damaged(f"{name} cannot be read: {exc.strerror or exc}") from None
+            if actual_sum != expected:
+                raise self.damaged(f"{name} does not match its checksum")
         return manifest
 
     def damaged(self, why: str) -> IndexInvalid:
@@ -216,7 +234,7 @@ class IndexFiles:
         path = self.dir / f"{name}.npy"
         try:
             values = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # a damaged header raises whatever numpy's header parser meets
             raise self.damaged(f"{path.name} cannot be read: {exc}") from None
         # A plain ndarray over the same mapping: np.memmap's Python-level __getitem__ costs more
         # than the indexing itself on the query path, which slices these arrays thousands of times.
