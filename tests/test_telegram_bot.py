@@ -461,8 +461,8 @@ def test_a_private_chat_gets_no_more_than_telegram_allows(rate_limited_api: Fake
     bot = RunningBot(make_config(built_knowledge, api.base_url), service=shared_service,
                      question_log=question_log).start(api)
     try:
-        for _ in range(6):
-            api.push_private_text(USER_ID, PANDA_QUESTION)
+        for n in range(6):  # different questions: a repeat still waiting would collapse into the first
+            api.push_private_text(USER_ID, f"{PANDA_QUESTION} {n}")
         api.wait_for_messages(USER_ID, 6, timeout=20)
         assert api.count_429s() == 0 and api.stats["retry_after_sent"] == 0
     finally:

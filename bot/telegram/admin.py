@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Awaitable
 
 from telegram import Message, Update
 from telegram.constants import ChatType
@@ -91,7 +92,20 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await _allowed(update, context):
         return
     force = bool(context.args) and context.args[0].lower() == "force"
-    await rebuild_and_report(update.effective_message, context, force, quote=_is_group(update))
+    # In the background: the chat's next update (another /reload gets 正在重建) need not wait for the rebuild.
+    state = get_state(context)
+    task = asyncio.create_task(_reported(rebuild_and_report(update.effective_message, context, force,
+                                                            quote=_is_group(update))))
+    state.background.add(task)
+    task.add_done_callback(state.background.discard)
+
+
+async def _reported(rebuild: Awaitable[None]) -> None:
+    """A background task's error would go unreported otherwise."""
+    try:
+        await rebuild
+    except Exception as exc:
+        log.error("reload: could not report to the admin", exc_info=exc)
 
 
 async def rebuild_and_report(message: Message, context: ContextTypes.DEFAULT_TYPE, force: bool = False,

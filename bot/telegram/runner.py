@@ -21,6 +21,7 @@ from bot.install_key import key_path_for, load_or_create_key, subkey
 from bot.service import QAService
 from bot.storage import QuestionLog
 from bot.telegram import callbacks
+from bot.telegram.fairness import FairUpdateProcessor
 from bot.telegram.handlers import register
 from bot.telegram.limits import FloodLimiter, retry_seconds
 from bot.telegram.logging_filter import RedactingFilter, install_redaction
@@ -121,7 +122,7 @@ def build_application(config: Config, *, webhook_secret: str | None = None, serv
         .token(token)
         .base_url(settings.base_url or DEFAULT_BASE_URL)
         .base_file_url(file_base_url(settings.base_url))
-        .concurrent_updates(True)
+        .concurrent_updates(FairUpdateProcessor())
         .rate_limiter(FloodLimiter(group_per_minute=settings.group_messages_per_minute,
                                    max_retries=settings.flood_retries))
         .request(BotApiRequest(connection_pool_size=64, connect_timeout=seconds, read_timeout=seconds,
@@ -134,6 +135,7 @@ def build_application(config: Config, *, webhook_secret: str | None = None, serv
         .post_shutdown(_post_shutdown)
         .build()
     )
+    app.update_processor.app = app  # flood notices, and dropping queues as soon as it stops
     app.bot_data[_STARTUP] = _Startup(config, service, question_log)
     # Buttons signed with the install's key keep working after a restart.
     callbacks.use_key(subkey(load_or_create_key(key_path_for(config.storage_path)), "buttons"))

@@ -74,6 +74,7 @@ class BotState:
     examples: tuple[object, list[str]] | None = None  # (the Loaded base and faq they were chosen for, questions)
     example_texts: dict[str, str] = field(default_factory=dict)  # every example offered, by its button key
     reloading: bool = False
+    background: set = field(default_factory=set)  # tasks such as a rebuild, kept referenced until done
     owns_log: bool = False  # opened at startup, so closed at shutdown
 
 
