@@ -99,3 +99,10 @@ def test_build_indexes_documents_and_skips_bad_ones_with_chinese_reasons(tmp_pat
     kb = KnowledgeBase(config_for(knowledge).index_path)
     assert {a.key: a.title for a in kb.articles} == {"articles/notice.pdf": TITLE, "articles/table.docx": "收购网点一览"}
     assert any("设立收购网点35个" in text for text in kb.passage_texts)
+
+
+def test_one_page_notice_title_below_letterhead_and_document_number():
+    data = make_pdf(["某某省人民政府办公厅文件", "某政办发〔2020〕12号", TITLE] + PARAGRAPHS[:2])
+    article = parse_document("articles/one.pdf", data)
+    assert article.title == TITLE
+    assert article.body.splitlines() == PARAGRAPHS[:2]

@@ -150,3 +150,30 @@ def test_page_saved_as_text_gives_the_same_article_as_its_html():
         as_html.title, as_html.date, as_html.source, as_html.section)
     assert as_text.blocks == as_html.blocks
     assert_body_clean(as_text)
+
+
+def test_old_table_layout_page_with_labelled_dateline():
+    """A portal page laid out with tables: menu cells, a side column of links, the article in a cell."""
+    page = f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>全省秋粮收获进度过半</title></head><body>
+<table width="100%"><tr><td><a href="/">首页</a></td><td><a href="/a">机构概况</a></td><td><a href="/b">政务公开</a></td></tr></table>
+<table><tr><td class="dqwz">您现在的位置：<a href="/">首页</a> &gt;&gt; <a href="/x">工作动态</a></td></tr></table>
+<table width="980"><tr><td width="200" valign="top"><a href="/1">通知公告</a><br><a href="/2">政策法规</a><br>
+<a href="/3">办事指南</a></td><td valign="top"><table>
+<tr><td align="center"><font size="5"><b>全省秋粮收获进度过半</b></font></td></tr>
+<tr><td align="center">发布日期：2021-03-05　　信息来源：市应急管理局　　浏览次数：<span>321</span></td></tr>
+<tr><td class="content">　　{FIRST}<br><br>　　{MIDDLE}<br><br>　　{LAST}<br></td></tr>
+<tr><td align="right">【<a href="javascript:window.print()">打印本页</a>】【<a href="javascript:window.close()">关闭窗口</a>】</td></tr>
+</table></td></tr></table>
+<table><tr><td>主办单位：某市人民政府办公室 地址：某市某路1号 电话：0000-1234567</td></tr></table></body></html>"""
+    article = parse_article("articles/table.html", page)
+    assert (article.title, article.date, article.source, article.section) == (
+        "全省秋粮收获进度过半", "2021-03-05", "市应急管理局", "工作动态")
+    assert article.body.splitlines() == [FIRST, MIDDLE, LAST]
+
+
+def test_dateline_split_into_year_and_month_day_parts():
+    """Some news pages print the date as separate pieces: 2024 05/09 22:27:02."""
+    dateline = '<span class="year"><em> 2024</em></span><span class="day"><em> 05</em>/<em>09</em></span> <span>22:27:02</span>'
+    article = parse_article("articles/split.html", portal_page(dateline=dateline))
+    assert (article.date, article.time) == ("2024-05-09", "22:27")

@@ -21,6 +21,7 @@ _PAGE_NUMBER = re.compile(
     r"^[-—–~·\s]*(?:第\s*\d+\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|[Pp]age\s*\d+(?:\s*of\s*\d+)?|\d{1,4})[-—–~·\s]*$")
 _PARAGRAPH_START = re.compile(r"^(?:[\u3000 ]{2,}|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|第[一二三四五六七八九十百\d]+[条章节])")
 _DOCUMENT_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*\d+\s*号$")
+_NOTICE_TITLE = re.compile(r"^(?:关于.{2,60}的)?.{0,40}(?:通知|公告|通告|意见|办法|规定|决定|通报|批复|方案|规划|细则|函|报告|条例|纲要)(?:[（(].{1,12}[）)])?$")
 _SENTENCE_END = "。！？!?；;：:…”」』"
 _GENERIC_TITLE = re.compile(r"^(?:untitled|无标题|microsoft word\b.*|.*\.(?:docx?|wps|pdf))$", re.I)
 
@@ -157,8 +158,13 @@ def _shape(line: str) -> str:
 def split_title(title: str | None, lines: list[tuple[str, bool]]) -> tuple[str | None, list[tuple[str, bool]], str | None]:
     """The title (metadata, else the first heading-like line), the body without it, and a date line's date."""
     body = list(lines)
+    # A notice's title names its kind (关于…的通知, …办法); what stands above it is the issuer's
+    # letterhead (某某省人民政府办公厅文件) and the document number (某政办发〔2020〕12号).
+    top = next((i for i, (text, _) in enumerate(body[:6]) if _NOTICE_TITLE.match(text.replace(" ", ""))), None)
+    if top:
+        del body[:top]
     while body and _DOCUMENT_NUMBER.match(body[0][0].replace(" ", "")):
-        body.pop(0)  # 某政办发〔2020〕12号: the document number above a notice's title
+        body.pop(0)
     if body and (body[0][1] or _looks_like_title(body[0][0])):
         first = body[0][0]
         if title is None or first.replace(" ", "") == title.replace(" ", ""):

@@ -10,7 +10,7 @@ credits, share buttons and related links).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.knowledge.html_lines import Line
 from bot.knowledge.page_text import DATE, LABELLED, TIME, PageMeta, breadcrumb_section, is_furniture, parse_date
@@ -38,6 +38,7 @@ _COPYRIGHT = re.compile(r"(?:版权所有|版權所有|Copyright|©|All rights r
 _PRINT_LINE = re.compile(r"^《\s*[^》]{2,12}\s*》\s*[（(].{4,30}版\s*[）)]$")
 _LABELS = re.compile(r"(?:作者|编辑|责编|记者|发布|发稿|时间|日期|浏览|阅读|点击|选稿|字号)\s*[:：]|阅读\s*\d|浏览\s*\d")
 _BYLINE = re.compile(r"^(?:本报记者|本报通讯员|记者|通讯员|作者|文/|图/|文 /)")
+_SPLIT_DATE = re.compile(r"(?<![\d/-])((?:19|20)\d{2})\s+(0?[1-9]|1[0-2])\s*/\s*(3[01]|[12]\d|0?[1-9])(?![\d/])")
 _MAX_GAP_LINES = 6  # non-text lines (captions, subheads, buttons) a body may have between two paragraphs
 _HEADER_LINES = 8  # how far below the headline the dateline and 来源 may be
 
@@ -58,7 +59,7 @@ def compact(text: str) -> str:
 def read_page(lines: list[Line], titles: list[str]) -> PageArticle:
     """Find the headline among `lines` (guided by `titles`: <title>, og:title ... best first) and the body."""
     meta = PageMeta()
-    usable = [line for line in lines if not is_furniture(line.text)]
+    usable = [_joined_date(line) for line in lines if not is_furniture(line.text)]
     headline = _find_headline(usable, titles)
     start = headline + 1 if headline is not None else 0
     first, last = _body_span(usable, start)
@@ -85,6 +86,13 @@ def read_page(lines: list[Line], titles: list[str]) -> PageArticle:
     body = [(line.text, bool(line.heading) and not _is_paragraph(line.text))
             for line in usable[first:last + 1] if not _is_furniture_in_body(line, meta.title)]
     return PageArticle(meta, body)
+
+
+def _joined_date(line: Line) -> Line:
+    """A short line whose date is printed in pieces (2024 05/09 22:27:02) with the pieces joined."""
+    if len(line.text) > 80 or not _SPLIT_DATE.search(line.text):
+        return line
+    return replace(line, text=_SPLIT_DATE.sub(r"\1/\2/\3", line.text))
 
 
 def strip_site_suffix(title: str) -> str:
@@ -130,7 +138,7 @@ def _could_be_headline(text: str) -> bool:
     stripped = text.strip()
     return (len(compact(stripped)) <= 80 and stripped[-1] not in "。；;，,：:" and not is_dateline(stripped)
             and not breadcrumb_section(stripped) and not _END.match(compact(stripped)) and not _CREDIT.match(compact(stripped))
-            and len(re.findall(r"[|｜]", stripped)) < 2 and ">>" not in stripped and not LABELLED.match(stripped)
+            and len(re.findall(r"[|｜]", stripped)) < 2 and len(re.findall(r"[>›»＞]", stripped)) < 2 and not LABELLED.match(stripped)
             and not is_furniture(stripped) and not TIME.search(stripped) and not _BYLINE.match(stripped))
 
 
