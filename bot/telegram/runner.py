@@ -20,7 +20,7 @@ from bot.errors import ConfigError, IndexMissing, QabotError
 from bot.install_key import key_path_for, load_or_create_key, subkey
 from bot.service import QAService
 from bot.storage import QuestionLog
-from bot.telegram import callbacks
+from bot.telegram import callbacks, webhook_guard
 from bot.telegram.fairness import FairUpdateProcessor
 from bot.telegram.handlers import register
 from bot.telegram.limits import FloodLimiter, retry_seconds
@@ -234,6 +234,7 @@ def run_application(app: Application, config: Config, webhook: Webhook | None = 
         if webhook is None:
             app.run_polling(timeout=config.telegram.poll_timeout, **common)
         else:
+            webhook_guard.install()  # the secret and the size are checked before the body is read
             app.run_webhook(listen=webhook.host, port=webhook.port, url_path=webhook.path,
                             webhook_url=webhook.url, secret_token=webhook.secret, **common)
     except TelegramError as exc:
