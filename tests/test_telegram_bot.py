@@ -140,8 +140,9 @@ def test_more_results_then_none_left(bot: RunningBot, api: FakeBotApi, shared_se
     confident = [r for r in shared_service.ask("大熊猫", k=20).results if r.score >= threshold]
     assert len(seen) <= len(confident)  # only results that clear the answer bar are offered
     # A stale 更多结果 button on an old message: nothing left to show is said in the callback answer.
+    question_id = int(buttons(first)["更多结果"].split(":")[1])
     stale = {**first, "reply_markup": {"inline_keyboard": [[{"text": "更多结果",
-                                                             "callback_data": encode(More(1, 15), USER_ID)}]]}}
+                                                             "callback_data": encode(More(question_id, 15), USER_ID)}]]}}
     assert "没有更多" in press(api, USER_ID, stale, "更多结果")["text"]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
 
 from telegram import (
     InlineQueryResultArticle,
@@ -156,7 +155,7 @@ async def _examples(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
     if state.examples is None or state.examples[0] is not loaded:
         try:
             liked = await asyncio.to_thread(state.log.helpful_questions, HELPFUL_CANDIDATES)
-        except (StorageError, sqlite3.Error) as exc:
+        except StorageError as exc:
             log.warning("could not read the questions answered with 👍: %s", exc)
             liked = []
         curated = [entry.questions[0] for entry in loaded.faq.entries if entry.questions]
@@ -174,7 +173,7 @@ async def _log_question(state: BotState, question: str, chat_type: str, answer: 
             state.log.record_question, question, chat_type, answer.answered,
             best.score if best else None, best.passage.passage_id if best else None,
         )
-    except (StorageError, sqlite3.Error) as exc:
+    except StorageError as exc:
         log.warning("could not log a question: %s", exc)
         return state.recent.unlogged_id()
 
@@ -394,7 +393,7 @@ async def _vote(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Vote
     try:
         change = await asyncio.to_thread(state.log.toggle_feedback, action.question_id, action.passage_id,
                                          query.from_user.id, action.helpful)
-    except (StorageError, sqlite3.Error) as exc:
+    except StorageError as exc:
         log.warning("could not store feedback: %s", exc)
         change = None
     if change is None:
