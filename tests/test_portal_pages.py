@@ -177,3 +177,11 @@ def test_dateline_split_into_year_and_month_day_parts():
     dateline = '<span class="year"><em> 2024</em></span><span class="day"><em> 05</em>/<em>09</em></span> <span>22:27:02</span>'
     article = parse_article("articles/split.html", portal_page(dateline=dateline))
     assert (article.date, article.time) == ("2024-05-09", "22:27")
+
+
+def test_a_data_table_in_the_body_reads_a_row_a_line():
+    table = ("<table><tr><th>地区</th><th>收购网点（个）</th><th>收购资金（亿元）</th></tr>"
+             "<tr><td>甲市</td><td>7</td><td>3</td></tr><tr><td>乙市</td><td></td><td>6</td></tr></table>")
+    page = portal_page(dateline="2020-10-04").replace(f"<p>{LAST}</p>", f"{table}<p>{LAST}</p>")
+    body = parse_article("articles/data.html", page).body.splitlines()
+    assert body[-4:] == ["地区 | 收购网点（个） | 收购资金（亿元）", "甲市 | 7 | 3", "乙市 | — | 6", LAST]

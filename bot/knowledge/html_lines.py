@@ -26,6 +26,10 @@ _CRUMB_CLASS = re.compile(r"crumb|position|location|weizhi|daohang", re.I)
 _TITLE_CLASS = re.compile(r"title|headline|biaoti", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_EMPTY_CELL = re.compile(r"\|(?=\s*\|)")
+# Inside a cell, these make a table a page layout rather than a table of data.
+_LAYOUT_INSIDE = {"p", "div", "table", "ul", "ol", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+                  "article", "blockquote", "pre", "dl", "form", "img"}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 
 
@@ -95,6 +99,15 @@ def _json_ld(text: str) -> list[dict]:
     return found
 
 
+def _is_data_row(row) -> bool:
+    """A table row of short cells (a data table in an article), read as one line with its cells
+    joined by ' | ', like a Word table; a layout row, whose cells hold blocks, is not."""
+    cells = [c for c in row if isinstance(c.tag, str)]
+    if len(cells) < 2 or any(c.tag.lower() not in ("td", "th") for c in cells):
+        return False
+    return not any(isinstance(d.tag, str) and d.tag.lower() in _LAYOUT_INSIDE for c in cells for d in c.iterdescendants())
+
+
 class _Walker:
     """Turns the element tree into lines, one per block, in document order."""
 
@@ -103,6 +116,7 @@ class _Walker:
         self.parts: list[str] = []
         self.link_chars = 0
         self.context = (0, False, False, False)  # heading, titled, chrome, crumb of the open line
+        self.cells = -1  # cells seen in the table row being read as one line, -1 outside such a row
 
     def walk(self, root) -> None:
         self._element(root, 0, False, False, False, False)
@@ -118,9 +132,16 @@ class _Walker:
             self._text(element.tail, in_link)
             return
         marker = f"{element.get('class') or ''} {element.get('id') or ''}"
-        block = tag in _BLOCK
+        row = tag == "tr" and self.cells < 0 and _is_data_row(element)
+        cell = self.cells >= 0 and tag in ("td", "th")
+        block = tag in _BLOCK and not cell
         if block:
             self._flush()
+        if row:
+            self.cells = 0
+        if cell:
+            self.parts.append(" | " if self.cells else "")
+            self.cells += 1
         heading = _HEADINGS.get(tag, heading)
         titled = titled or bool(_TITLE_CLASS.search(marker))
         chrome = chrome or tag in _CHROME or bool(_CHROME_CLASS.search(marker))
@@ -133,6 +154,8 @@ class _Walker:
             self.context = (heading, titled, chrome, crumb)
         if block:
             self._flush()
+        if row:
+            self.cells = -1
         self._text(element.tail, in_link and tag != "a")
 
     def _text(self, text: str | None, in_link: bool) -> None:
@@ -143,6 +166,8 @@ class _Walker:
 
     def _flush(self) -> None:
         text = _SPACE.sub(" ", "".join(self.parts)).strip()
+        if self.cells >= 0:  # an empty cell inside a row keeps its place, so numbers stay under their heads
+            text = _EMPTY_CELL.sub("| —", text.strip(" |"))
         if text:
             heading, titled, chrome, crumb = self.context
             chars = len(_SPACE.sub("", text))
