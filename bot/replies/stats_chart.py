@@ -26,7 +26,9 @@ from bot.storage import QuestionLog  # noqa: E402
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 TOP_ARTICLES = 5
-TITLE_CHARS = 22
+# Article titles are wrapped to lines of this many characters, at most two lines, so that a long
+# government headline does not squeeze the bars into a corner.
+TITLE_LINE_CHARS = 12
 # Beyond this many days one bar a day is unreadable; the bars become weeks.
 MAX_DAILY_BARS = 62
 ANSWERED_COLOUR = "#2e7d32"
@@ -106,7 +108,7 @@ def _draw_days(axes, data: ChartData) -> None:
     every = max(1, len(data.labels) // 12)  # at most about twelve date labels
     axes.set_xticks(list(positions)[::every], data.labels[::every])
     axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.legend(loc="upper left")
+    axes.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=2, frameon=False)  # beside the title, off the bars
     if not any(data.answered) and not any(data.refused):
         axes.text(0.5, 0.5, "这段时间没有提问", transform=axes.transAxes, ha="center", va="center", fontsize=14,
                   color="grey")
@@ -131,4 +133,8 @@ def _draw_articles(axes, data: ChartData) -> None:
 
 
 def _clip(title: str) -> str:
-    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…"
+    """At most two lines of TITLE_LINE_CHARS characters (Chinese has no spaces to wrap at), with … when cut."""
+    title = " ".join(title.split())
+    if len(title) > 2 * TITLE_LINE_CHARS:
+        title = title[: 2 * TITLE_LINE_CHARS - 1] + "…"
+    return "\n".join(title[i:i + TITLE_LINE_CHARS] for i in range(0, len(title), TITLE_LINE_CHARS))
