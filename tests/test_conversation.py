@@ -11,7 +11,7 @@ import pytest
 
 from bot.console import GOODBYE, HELP, UNKNOWN_COMMAND
 from bot.knowledge.builder import build_knowledge_base
-from bot.replies.build_wording import build_failure_zh, skip_reason_zh
+from bot.replies.build_wording import build_failure_zh, index_damage_zh, skip_reason_zh
 from bot.replies.examples import EXAMPLE_CONFIDENCE, choose_examples, questions_from_text
 from bot.replies.related import related_article_titles, related_results
 from bot.replies.smalltalk import REPLIES, Kind, small_talk
@@ -132,3 +132,20 @@ def test_ask_with_an_empty_question_prints_usage(built_knowledge: Path) -> None:
         done = qabot("ask", "--knowledge", str(built_knowledge), question)
         assert done.returncode == 2 and done.stdout == ""
         assert done.stderr.startswith("usage: qabot ask") and "the question is empty" in done.stderr
+
+
+@pytest.mark.parametrize("damage, wording", [
+    (lambda index: (index / "manifest.json").unlink(), "清单文件（manifest）缺失或无法读取"),
+    (lambda index: (index / "bm25.terms.npy").unlink(), "缺少文件 bm25.terms.npy"),
+    (lambda index: (index / "passages.id.npy").write_bytes(b"\x93NUMPY"), "passages.id.npy 有 6 字节，应为"),
+])
+def test_index_damage_reads_as_chinese(knowledge_copy: Path, damage, wording: str) -> None:
+    from bot.telegram.admin import index_damage
+
+    index = (knowledge_copy / ".index" / "CURRENT").resolve()
+    damage(index)
+    reason = index_damage(knowledge_copy / ".index")
+    assert reason is not None
+    text = index_damage_zh(reason)
+    assert "处的索引已损坏：" + wording in text, (reason, text)
+    assert not re.search(r"[A-Za-z]{3,}", re.sub(r"manifest|\S+\.npy|/\S+", "", text)), text

@@ -256,7 +256,7 @@ def test_reload_over_an_unusable_index_rebuilds_it_and_tells_the_admin_why(
     assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]  # the base in memory still serves
     started, report = _ask(api, ADMIN_ID, "/reload", 2)
     assert "知识库已重建" in report and "共 6 篇文章" in report
-    assert "原来的索引无法使用" in report and "manifest is missing or unreadable" in report
+    assert "原来的索引无法使用" in report and "清单文件（manifest）缺失或无法读取" in report
     assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]
     assert len(KnowledgeBase(knowledge_copy / ".index").articles) == 6
 

@@ -77,3 +77,32 @@ def build_failure_zh(message: str) -> str:
             text += f"（跳过了 {match[2]} 个文件，例如 {match[3]}：{skip_reason_zh(match[4])}）"
         return text
     return message
+
+
+_DAMAGE_RULES: tuple[_Rule, ...] = (
+    (re.compile(r"its manifest is missing or unreadable"), lambda m: "清单文件（manifest）缺失或无法读取"),
+    (re.compile(r"its manifest is not a qabot index manifest"), lambda m: "清单文件（manifest）不是 qabot 的索引清单"),
+    (re.compile(r"its manifest lists no files"), lambda m: "清单文件（manifest）没有列出任何文件"),
+    (re.compile(r"(\S+) is missing"), lambda m: f"缺少文件 {m[1]}"),
+    (re.compile(r"(\S+) has (\d+) bytes, expected (\d+)"), lambda m: f"{m[1]} 有 {m[2]} 字节，应为 {m[3]} 字节"),
+    (re.compile(r"(\S+) has (\d+) rows, expected (\d+)"), lambda m: f"{m[1]} 有 {m[2]} 行，应为 {m[3]} 行"),
+    (re.compile(r"articles, passages and sentences disagree"), lambda m: "文章、段落和句子的数据对不上"),
+    (re.compile(r"(\S+) cannot be read: (.*)"), lambda m: f"无法读取 {m[1]}（{m[2]}）"),
+)
+
+
+def index_damage_zh(reason: str) -> str:
+    """The Chinese wording of why the index on disk can't be used (bot.index.store's IndexInvalid reasons)."""
+    match = re.fullmatch(r"knowledge base at (.+) is damaged \((.+)\)", reason)
+    if match:
+        why = match[2]
+        for pattern, wording in _DAMAGE_RULES:
+            found = pattern.fullmatch(why)
+            if found:
+                why = wording(found)
+                break
+        return f"{match[1]} 处的索引已损坏：{why}"
+    match = re.fullmatch(r"knowledge base at (.+) has format version (.+), this qabot reads version (.+)", reason)
+    if match:
+        return f"{match[1]} 处的索引是第 {match[2]} 版格式，这个 qabot 只能读第 {match[3]} 版"
+    return reason

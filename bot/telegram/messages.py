@@ -22,7 +22,7 @@ from bot.index.knowledge_base import KnowledgeBase
 from bot.knowledge.builder import BuildReport
 from bot.replies.browse import ArticlePage, PassageContext
 from bot.replies.render import NOT_ANSWERED, html_source_line, render_result_html
-from bot.replies.build_wording import skip_reason_zh
+from bot.replies.build_wording import index_damage_zh, skip_reason_zh
 from bot.retrieval.answer import Answer, Result
 from bot.storage import LoggedQuestion, Stats
 
@@ -326,7 +326,7 @@ def reload_report_html(report: BuildReport, damage: str | None = None) -> str:
         changes = "与上次相比：文章没有变化"
     lines = [
         "<b>知识库已重建</b>",
-        *([f"原来的索引无法使用（{esc(damage)}），所有文章都已重新分析。"] if damage else []),
+        *([f"原来的索引无法使用（{esc(index_damage_zh(damage))}），所有文章都已重新分析。"] if damage else []),
         f"共 {report.articles} 篇文章，{report.passages} 个段落，用时 {report.seconds:.1f} 秒",
         changes,
     ]
@@ -342,6 +342,6 @@ def reload_report_html(report: BuildReport, damage: str | None = None) -> str:
 def reload_failed_html(reason: str, kb: KnowledgeBase, damage: str | None = None) -> str:
     lines = [f"<b>重建失败</b>：{esc(reason)}"]
     if damage:
-        lines.append(f"磁盘上的索引无法使用：{esc(damage)}")
+        lines.append(f"磁盘上的索引无法使用：{esc(index_damage_zh(damage))}")
     lines.append(f"仍在使用原来的知识库（{len(kb.articles)} 篇文章，{kb.passage_count} 个段落）。")
     return "\n".join(lines)
