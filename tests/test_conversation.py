@@ -138,6 +138,7 @@ def test_ask_with_an_empty_question_prints_usage(built_knowledge: Path) -> None:
     (lambda index: (index / "manifest.json").unlink(), "清单文件（manifest）缺失或无法读取"),
     (lambda index: (index / "bm25.terms.npy").unlink(), "缺少文件 bm25.terms.npy"),
     (lambda index: (index / "passages.id.npy").write_bytes(b"\x93NUMPY"), "passages.id.npy 有 6 字节，应为"),
+    (lambda index: flip_a_byte(index / "passages.id.npy"), "passages.id.npy 和它的校验和对不上"),
 ])
 def test_index_damage_reads_as_chinese(knowledge_copy: Path, damage, wording: str) -> None:
     from bot.telegram.admin import index_damage
@@ -149,3 +150,9 @@ def test_index_damage_reads_as_chinese(knowledge_copy: Path, damage, wording: st
     text = index_damage_zh(reason)
     assert "处的索引已损坏：" + wording in text, (reason, text)
     assert not re.search(r"[A-Za-z]{3,}", re.sub(r"manifest|\S+\.npy|/\S+", "", text)), text
+
+
+def flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
