@@ -76,6 +76,6 @@ def test_reload_rebuilds_over_data_that_would_silently_change_answers(start_bot,
     overwrite(build_dir(index) / "passages.text.offsets.npy", -3, b"\x01")
     _, report = _ask(api, ADMIN_ID, "/reload", 2)
     assert "知识库已重建" in report and "原来的索引无法使用" in report
-    assert "passages.text.offsets.npy does not match its checksum" in report
+    assert "passages.text.offsets.npy 和它的校验和对不上" in report  # said in Chinese to the admin
     assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]
     assert len(KnowledgeBase(index).articles) == 6
