@@ -13,7 +13,7 @@ from bot.console import GOODBYE, HELP, UNKNOWN_COMMAND
 from bot.knowledge.builder import build_knowledge_base
 from bot.replies.build_wording import build_failure_zh, index_damage_zh, skip_reason_zh
 from bot.replies.examples import EXAMPLE_CONFIDENCE, choose_examples, questions_from_text
-from bot.replies.related import related_article_titles, related_results
+from bot.replies.related import related_article_titles, related_questions, related_results
 from bot.replies.smalltalk import REPLIES, Kind, small_talk
 from bot.service import QAService
 from tests.conftest import NO_ANSWER_QUESTION, PANDA_QUESTION, make_config, write_articles
@@ -69,6 +69,15 @@ def test_related_suggestions_need_shared_words_and_some_confidence(shared_servic
         answer = shared_service.ask(question, k=5)
         assert answer.related_titles and related_results(answer) == []  # the retriever's titles are unrelated
     assert related_results(shared_service.ask(PANDA_QUESTION, k=5)) == []  # answered: nothing to suggest
+
+
+def test_related_questions_share_a_subject_word() -> None:
+    examples = ["历代长城总长度是多少？", "长城的修筑始于何时？", "西湖龙井茶产于哪里？", "近3年引进了多少急需紧缺人才？",
+                "面向脱贫攻坚一线定向招录了多少乡镇公务员？"]
+    assert related_questions("长城有几个门", examples) == ["历代长城总长度是多少？", "长城的修筑始于何时？"]
+    assert related_questions("龙井茶多少钱一斤", examples) == ["西湖龙井茶产于哪里？"]
+    assert related_questions("今年引进了多少人才", examples) == ["近3年引进了多少急需紧缺人才？"]  # not 招录了多少
+    assert related_questions("比特币现在多少钱", examples) == [] and related_questions("你好吗", examples) == []
 
 
 BAD_FILES: dict[str, bytes] = {

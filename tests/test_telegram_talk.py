@@ -160,10 +160,22 @@ def test_a_refusal_suggests_only_related_articles_as_buttons(bot: RunningBot, ap
     unrelated = ask_private(api, USER_ID, "比特币现在多少钱")
     assert unrelated["text"].startswith(NOT_ANSWERED) and "reply_markup" not in unrelated
     near = ask_private(api, USER_ID, "长城有几个门")
-    assert near["text"].startswith(NOT_ANSWERED)
-    assert list(buttons(near)) == ["📄 长城的长度与历史"]
+    assert near["text"].startswith(NOT_ANSWERED) and "也许下面这些有关" in near["text"]
+    offered = list(buttons(near))
+    assert offered[0] == "📄 长城的长度与历史"
+    # Then the example questions about the Great Wall, if /start's examples include any; never others.
+    assert all(label.startswith("❓ ") and "长城" in label for label in offered[1:])
     _, passage = press_and_read(api, USER_ID, near, "📄 长城的长度与历史")
     assert passage["text"].startswith("长城的长度与历史 · 文化旅游报 · 2023-05-20")
+
+
+def test_a_refusal_offers_related_example_questions_that_answer(bot: RunningBot, api: FakeBotApi) -> None:
+    examples = list(buttons(ask_private(api, USER_ID, "/start")))
+    subject = examples[0][:2]  # e.g. 卧龙 or 长江: a word that question is about
+    near = ask_private(api, USER_ID, f"{subject}有没有比特币")
+    assert f"❓ {examples[0]}" in buttons(near)
+    _, reply = press_and_read(api, USER_ID, near, f"❓ {examples[0]}")
+    assert reply["text"].startswith(f"问：{examples[0]}") and "分享" in buttons(reply)
 
 
 # ---- deep links --------------------------------------------------------------------------------

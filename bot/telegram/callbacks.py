@@ -289,11 +289,15 @@ def examples_keyboard(questions: Sequence[str], chat_id: int) -> InlineKeyboardM
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def related_keyboard(passages: Sequence[tuple[str, str]], chat_id: int) -> InlineKeyboardMarkup | None:
-    """One 原文 button per related article, named by its title: (title, passage id) pairs."""
+def related_keyboard(passages: Sequence[tuple[str, str]], questions: Sequence[str],
+                     chat_id: int) -> InlineKeyboardMarkup | None:
+    """Under a refusal: a 原文 button per related article, named by its title ((title, passage id) pairs),
+    then a button per related question the base answers (pressing one asks it)."""
     rows = [[InlineKeyboardButton(f"📄 {_clip(title, RELATED_BUTTON_CHARS)}",
                                   callback_data=encode(Original(passage_id), chat_id))]
             for title, passage_id in passages]
+    rows += [[InlineKeyboardButton(f"❓ {question}", callback_data=encode(Example(example_key(question)), chat_id))]
+             for question in questions]
     return InlineKeyboardMarkup(rows) if rows else None
 
 

@@ -31,7 +31,7 @@ from telegram.ext import (
 from bot.faq.matcher import is_curated
 from bot.replies.browse import LOOKAHEAD, article_page, next_offset, passage_context
 from bot.replies.examples import choose_examples
-from bot.replies.related import related_results
+from bot.replies.related import related_questions, related_results
 from bot.replies.smalltalk import Kind, small_talk
 from bot.retrieval.answer import Answer
 from bot.storage import StorageError
@@ -181,7 +181,7 @@ async def _log_question(state: BotState, question: str, chat_type: str, answer: 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str,
                           from_button: bool = False) -> None:
     """Reply to small talk in kind; otherwise ask the knowledge base and reply with the best result and its
-    buttons, or say nothing answers (with related articles as buttons when there are any).
+    buttons, or say nothing answers (with related articles and questions as buttons when there are any).
 
     `from_button`: the question came from an example button, so the reply repeats it.
     """
@@ -199,8 +199,10 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     question_id = await _log_question(state, question, message.chat.type, answer)
     if not answer.answered or answer.best is None:
         related = related_results(answer)
-        text = not_answered_html(bool(related))
-        keyboard = related_keyboard([(r.passage.article.title, r.passage.passage_id) for r in related], message.chat_id)
+        similar = [q for q in related_questions(question, await _examples(context)) if q != question]
+        text = not_answered_html(bool(related or similar))
+        keyboard = related_keyboard([(r.passage.article.title, r.passage.passage_id) for r in related], similar,
+                                    message.chat_id)
         await reply_html(message, asked_html(question, text) if from_button else text, keyboard, quote=group)
         return
     state.recent.remember(question_id, question)

@@ -193,9 +193,9 @@ def asked_html(question: str, body: str) -> str:
 
 
 def not_answered_html(related: bool) -> str:
-    """Say plainly that nothing answers; the related articles, if any, are buttons under it."""
+    """Say plainly that nothing answers; the related articles and questions, if any, are buttons under it."""
     if related:
-        return f"{esc(NOT_ANSWERED)}\n\n也许这几篇文章有关，点开看看："
+        return f"{esc(NOT_ANSWERED)}\n\n也许下面这些有关，点开看看："
     return f"{esc(NOT_ANSWERED)}\n可以换个说法再问，或者发送 /sources 看看有哪些文章。"
 
 
