@@ -165,7 +165,7 @@ def test_an_admin_uploads_an_article_and_it_is_answered_after_the_rebuild(admin_
     ("big.txt", None, 21_000_000, "超过了 5 MB 的上限"),
     ("big.md", "标题\n\n正文。\n".encode("utf-8") * 600_000, None, "超过了 5 MB 的上限"),
     ("noext", b"text", None, "文件名没有扩展名"),
-    ("only-furniture.txt", "收藏本文 打印\n".encode("utf-8"), None, "读不出文章内容"),
+    ("only-furniture.txt", "收藏本文 打印\n".encode("utf-8"), None, "读不出可用的文章内容"),
 ])
 def test_bad_uploads_are_refused_with_their_reason_and_not_saved(upload_bot, api, knowledge_copy: Path,
                                                                 name, data, size, reason) -> None:

@@ -6,6 +6,7 @@ does not read, not what its name says (a picture named .txt), or has no text the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -15,8 +16,10 @@ from pathlib import Path, PurePosixPath
 
 from bot.config import Config
 from bot.knowledge import files
-from bot.knowledge.files import SourceFile, read_article_file
-from bot.knowledge.formats import ParseError, parse_article
+from bot.knowledge.builder import analyse_source
+from bot.knowledge.files import Skipped, SourceFile, read_article_file
+from bot.replies.build_wording import skip_reason_zh
+from bot.text.analysis import ArticleAnalyzer, load_user_words
 
 UPLOADS_DIR = "uploads"
 DOWNLOAD_LIMIT = 20 * 1000 * 1000  # the Bot API's getFile limit: 20 MB
@@ -100,19 +103,22 @@ def check_content(name: str, data: bytes, config: Config) -> None:
 
 
 def _check_readable(name: str, data: bytes, config: Config) -> None:
-    """Read the file the way the builder will, from a scratch copy, so a file it would skip is not kept."""
+    """Read and analyse the file as the builder will, from a scratch copy, so a file it would skip is not kept."""
     with tempfile.TemporaryDirectory(prefix="qabot-upload-") as scratch:
         path = Path(scratch) / name
         path.write_bytes(data)
         source = read_article_file(path, Path(scratch), len(data) + 1, Path(scratch))
-        if not isinstance(source, SourceFile):
-            raise UploadRefused(f"读不出文章内容（{source.reason}）")
-        try:
-            article = parse_article(source.key, source.text)
-        except ParseError as exc:
-            raise UploadRefused(f"读不出文章内容（{exc}）") from None
-        if not any(block.text.strip() for block in article.blocks):
-            raise UploadRefused("文件里没有可用的文字")
+        if isinstance(source, SourceFile):
+            source = analyse_source(source, _analyzer(tuple(load_user_words(config.userdict_path)),
+                                                      config.passages.max_chars), config.passages)
+        if isinstance(source, Skipped):
+            raise UploadRefused(f"读不出可用的文章内容（{skip_reason_zh(source.reason)}）")
+
+
+@functools.lru_cache(maxsize=1)
+def _analyzer(user_words: tuple[str, ...], max_chars: int) -> ArticleAnalyzer:
+    # Setting up jieba takes about a second; uploads come one at a time, so one analyser is kept.
+    return ArticleAnalyzer(list(user_words), max_chars)
 
 
 def save_upload(config: Config, name: str, data: bytes) -> Path:
