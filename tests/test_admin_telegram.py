@@ -180,3 +180,21 @@ def test_bad_uploads_are_refused_with_their_reason_and_not_saved(upload_bot, api
 def test_a_non_admins_document_is_declined_politely(upload_bot, api, knowledge_copy: Path) -> None:
     assert _send(api, USER_ID, "huangshan.txt", NEW_ARTICLE.encode("utf-8"))["text"] == NOT_ADMIN
     assert api.request_count("getFile") == 0 and not (knowledge_copy / "articles" / "uploads").exists()
+
+
+def test_an_upload_during_a_rebuild_is_saved_and_the_admin_told_to_reload(admin_bot, api, knowledge_copy: Path) -> None:
+    import fcntl
+
+    from tests.conftest import wait_until
+
+    with open(knowledge_copy / ".index" / ".lock", "w") as lock:  # holds the rebuild until released
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ask_private(api, ADMIN_ID, "/reload")
+        wait_until(lambda: admin_bot.state.service.reloading, what="the reload to start")
+        before = len(api.sent_messages(ADMIN_ID))
+        api.push_document(ADMIN_ID, "huangshan.txt", NEW_ARTICLE.encode("utf-8"))
+        saved, told = api.wait_for_messages(ADMIN_ID, before + 2)[before:before + 2]
+        assert saved["text"] == "已保存为 articles/uploads/huangshan.txt。" and "再发送 /reload" in told["text"]
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert (knowledge_copy / "articles" / "uploads" / "huangshan.txt").is_file()
+    api.wait_for(lambda s: any("知识库已重建" in m["text"] for m in s.sent_messages(ADMIN_ID)), what="the reload report")

@@ -103,6 +103,9 @@ async def _save_and_rebuild(message: Message, context: ContextTypes.DEFAULT_TYPE
         return
     log.info("saved upload %s (%d bytes)", name, len(data))
     await reply_html(message, f"已保存为 articles/{esc(UPLOADS_DIR)}/{esc(name)}。")
+    if state.reloading:  # the build under way may have listed the files before this one arrived
+        await reply_html(message, "知识库正在重建；等它完成后请再发送 /reload，让这个文件生效。")
+        return
     await admin.rebuild_and_report(message, context)
 
 
