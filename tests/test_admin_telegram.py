@@ -198,3 +198,26 @@ def test_an_upload_during_a_rebuild_is_saved_and_the_admin_told_to_reload(admin_
         fcntl.flock(lock, fcntl.LOCK_UN)
     assert (knowledge_copy / "articles" / "uploads" / "huangshan.txt").is_file()
     api.wait_for(lambda s: any("知识库已重建" in m["text"] for m in s.sent_messages(ADMIN_ID)), what="the reload report")
+
+
+def test_teaching_into_a_faq_yaml_of_the_wrong_type_changes_nothing(admin_bot, api, knowledge_copy: Path) -> None:
+    ask_private(api, USER_ID, NO_ANSWER_QUESTION)
+    broken = "questions: [这是一个映射，不是列表]\nanswer: 手写的\n"
+    (knowledge_copy / "faq.yaml").write_text(broken, encoding="utf-8")
+    listed = ask_private(api, ADMIN_ID, "/unanswered")
+    before = len(api.sent_messages(ADMIN_ID))
+    press(api, ADMIN_ID, listed, "1 教我")
+    prompt = _next_message(api, ADMIN_ID, before)
+    refused = ask(api, ADMIN_ID, api.push_private_text, ADMIN_ID, MARS_ANSWER, reply_to_message=prompt)
+    assert refused["text"] == "没有保存：faq.yaml 现在不是一个问答列表，先修好它再添加问答（文件没有改动）"
+    assert (knowledge_copy / "faq.yaml").read_text(encoding="utf-8") == broken
+    assert NO_ANSWER_QUESTION in ask_private(api, ADMIN_ID, "/unanswered")["text"]
+
+
+def test_reload_with_a_bad_questions_yaml_says_why_and_keeps_serving(admin_bot, api, knowledge_copy: Path) -> None:
+    (knowledge_copy / "questions.yaml").write_text("- question: 长江有多长\n  expects: 6300\n", encoding="utf-8")
+    (knowledge_copy / "articles" / "river.txt").unlink()
+    ask_private(api, ADMIN_ID, "/reload")
+    failed = api.wait_for_messages(ADMIN_ID, 2)[1]["text"]
+    assert "重建失败" in failed and "第 1 项：不认识的键 “expects”（可用的键：question, expect, refuse）" in failed
+    assert "6300" in ask_private(api, USER_ID, "长江全长多少公里")["text"]  # the old base, river.txt included
