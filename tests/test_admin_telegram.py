@@ -12,6 +12,7 @@ from bot.service import QAService
 from bot.telegram.admin import ADMINS_ONLY
 from bot.telegram.uploads import NOT_ADMIN
 from tests.conftest import ADMIN_ID, NO_ANSWER_QUESTION, PANDA_FACT, PANDA_QUESTION, USER_ID, make_config
+from tests.support.documents import make_pdf, make_scanned_pdf
 from tests.test_telegram_bot import NEW_ARTICLE, ask, ask_private, buttons, press
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after. will be of type")
@@ -165,6 +166,9 @@ def test_an_admin_uploads_an_article_and_it_is_answered_after_the_rebuild(admin_
     ("big.txt", None, 21_000_000, "超过了 5 MB 的上限"),
     ("big.md", "标题\n\n正文。\n".encode("utf-8") * 600_000, None, "超过了 5 MB 的上限"),
     ("noext", b"text", None, "文件名没有扩展名"),
+    ("fake.pdf", "其实是文字。".encode("utf-8"), None, "文件内容不是 .pdf 格式，和文件名不符"),
+    ("letter.docx", b"%PDF-1.4\n" + bytes(100), None, "文件内容不是 .docx 格式，和文件名不符"),
+    ("scan.pdf", make_scanned_pdf(), None, "读不出可用的文章内容"),
     ("only-furniture.txt", "收藏本文 打印\n".encode("utf-8"), None, "读不出可用的文章内容"),
 ])
 def test_bad_uploads_are_refused_with_their_reason_and_not_saved(upload_bot, api, knowledge_copy: Path,
@@ -175,6 +179,15 @@ def test_bad_uploads_are_refused_with_their_reason_and_not_saved(upload_bot, api
     assert sorted(p.name for p in (knowledge_copy / "articles").rglob("*")) == before
     assert api.request_count("getFile") == (1 if data and size is None and "." in name and not name.endswith(".exe")
                                             and len(data) < 5_000_000 else 0)
+
+
+def test_an_admin_uploads_a_pdf(admin_bot, api, knowledge_copy: Path) -> None:
+    pdf = make_pdf(["黄山位于安徽省南部，以奇松、怪石、云海、温泉四绝闻名，1990年被列入世界文化与自然遗产名录。"],
+                   title="黄山的四绝")
+    assert _send(api, ADMIN_ID, "黄山.pdf", pdf)["text"] == "已保存为 articles/uploads/黄山.pdf。"
+    report = api.wait_for_messages(ADMIN_ID, 3)[2]["text"]
+    assert "知识库已重建" in report and "articles/uploads/黄山.pdf" in report
+    assert "奇松" in ask_private(api, USER_ID, "黄山以哪四绝闻名")["text"]
 
 
 def test_a_non_admins_document_is_declined_politely(upload_bot, api, knowledge_copy: Path) -> None:

@@ -251,7 +251,7 @@ def help_html(bot_username: str | None, is_admin: bool, group: bool = False) -> 
                   "/reload 重新读取文章并重建知识库（/reload force：新知识库通过的 questions.yaml 检查变少也换上）",
                   "/stats [天数] 提问统计和图表（默认 7 天）",
                   "/unanswered 最近没有答好的问题（可以教我答案）",
-                  "/articles 上传的文章（发给我 .txt、.md、.html 等文件即可上传）"]
+                  "/articles 上传的文章（发给我 .txt、.md、.html、.pdf、.docx 等文件即可上传）"]
     return "\n".join(lines)
 
 

@@ -115,7 +115,7 @@ async def articles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     uploads = await asyncio.to_thread(list_uploads, get_state(context).config)
     if not uploads:
-        await reply_html(update.effective_message, "还没有上传的文章。把 .txt、.md、.html 等文件发给我就能上传。")
+        await reply_html(update.effective_message, "还没有上传的文章。把 .txt、.md、.html、.pdf、.docx 等文件发给我就能上传。")
         return
     lines = [f"<b>上传的文章</b>（articles/{UPLOADS_DIR}/，共 {len(uploads)} 个）", ""]
     buttons = []
