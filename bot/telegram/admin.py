@@ -15,9 +15,8 @@ from bot.errors import IndexInvalid, IndexMissing, QabotError
 from bot.index.knowledge_base import KnowledgeBase
 from bot.replies.build_wording import build_failure_zh
 from bot.quality.gate import GateRefused
-from bot.telegram.callbacks import Action, decode
+from bot.telegram.callbacks import Action, decode, teach_keyboard
 from bot.telegram.quality import gate_refused_html, verdict_html
-from bot.telegram.teach import teach_keyboard
 from bot.telegram.messages import (
     reload_failed_html,
     reload_report_html,

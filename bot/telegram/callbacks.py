@@ -28,6 +28,8 @@ from typing import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.storage import LoggedQuestion
+
 MAX_CALLBACK_BYTES = 64
 MAC_CHARS = 16  # 96 bits of HMAC-SHA256, base64url: guessing one takes ~2**95 tries on the Bot API
 SEPARATOR = "|"
@@ -304,3 +306,11 @@ def related_keyboard(passages: Sequence[tuple[str, str]], questions: Sequence[st
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def teach_keyboard(rows: Sequence[LoggedQuestion], chat_id: int) -> InlineKeyboardMarkup | None:
+    """Two buttons for each listed question whose text is known: n 教我 and n 用这段."""
+    buttons = [[InlineKeyboardButton(f"{n} 教我", callback_data=encode(Teach(row.id), chat_id)),
+                InlineKeyboardButton(f"{n} 用这段", callback_data=encode(ChoosePassages(row.id), chat_id))]
+               for n, row in enumerate(rows, 1) if row.question]
+    return InlineKeyboardMarkup(buttons) if buttons else None

@@ -10,7 +10,6 @@ import asyncio
 import html
 import logging
 import re
-from typing import Sequence
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -20,7 +19,7 @@ from bot.faq.entries import MAX_ANSWER_CHARS, FaqEntry
 from bot.faq.writer import add_entry
 from bot.replies.render import html_source_line
 from bot.service import faq_path
-from bot.storage import LoggedQuestion
+from bot.storage import LoggedQuestion, StorageError
 from bot.telegram import admin
 from bot.telegram.callbacks import ChoosePassages, Teach, UsePassage, claimed, encode
 from bot.telegram.messages import clip, esc, reply_html
@@ -30,14 +29,6 @@ log = logging.getLogger(__name__)
 
 CHOICES = 3
 NO_TEXT = "这个问题没有记录原文（storage.log_questions 为 false），没法教。"
-
-
-def teach_keyboard(rows: Sequence[LoggedQuestion], chat_id: int) -> InlineKeyboardMarkup | None:
-    """Two buttons for each listed question whose text is known: n 教我 and n 用这段."""
-    buttons = [[InlineKeyboardButton(f"{n} 教我", callback_data=encode(Teach(row.id), chat_id)),
-                InlineKeyboardButton(f"{n} 用这段", callback_data=encode(ChoosePassages(row.id), chat_id))]
-               for n, row in enumerate(rows, 1) if row.question]
-    return InlineKeyboardMarkup(buttons) if buttons else None
 
 
 _PROMPT = re.compile(r"请回复这条消息，写下问题 #(\d+) 的答案")
@@ -144,7 +135,10 @@ async def _save(message: Message, context: ContextTypes.DEFAULT_TYPE, logged: Lo
         await reply_html(message, f"没有保存：无法写入 faq.yaml（{esc(exc.strerror or str(exc))}）")
         return False
     faq = await asyncio.to_thread(state.service.refresh_faq)
-    await asyncio.to_thread(state.log.mark_taught, logged.id)
+    try:
+        await asyncio.to_thread(state.log.mark_taught, logged.id)
+    except StorageError as exc:  # the answer is saved and served; only /unanswered still lists it
+        log.warning("could not mark question %s as taught: %s", logged.id, exc)
     log.info("taught an answer for question %s; faq.yaml has %d entries", logged.id, len(faq.entries))
     await reply_html(message, f"已记住。以后再问“{esc(clip(logged.question, 100))}”会直接给出这个答案：\n\n"
                               f"{html.escape(entry.answer, quote=False)}")
