@@ -71,11 +71,28 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", parents=[common],
                                    help="measure the retriever on SQuAD-format question sets, or run a questions.yaml")
     evaluate.add_argument("files", nargs="+", metavar="FILE.json|questions.yaml")
-    evaluate.add_argument("--unanswerable", metavar="OTHER.json", help="questions the knowledge base does not cover")
+    evaluate.add_argument("--unanswerable", metavar="OTHER.json", nargs="+", action="append",
+                          help="questions the knowledge base does not cover (one or more sets)")
+    evaluate.add_argument("--base-articles", type=int, default=None, metavar="N",
+                          help="split the articles (seeded shuffle) into knowledge bases of N articles each")
+    evaluate.add_argument("--unanswerable-per-base", type=int, default=20, metavar="M",
+                          help="with --base-articles: unanswerable questions sampled for each base (default 20)")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the shuffle and the sampling (default 0)")
     evaluate.add_argument("--baseline", action="store_true", help="also run plain BM25 on the same passages")
     evaluate.add_argument("--json", action="store_true", help="print the figures as one JSON object on the last line")
     evaluate.add_argument("--limit", type=int, default=None, help="ask at most this many questions (for quick checks)")
     evaluate.set_defaults(handler=_eval)
+
+    fit = commands.add_parser("fit-confidence", parents=[common],
+                              help="re-fit the confidence's weights and threshold from SQuAD-format sets")
+    fit.add_argument("files", nargs="+", metavar="FILE.json", help="two or more sets; each is off-topic for the others")
+    fit.add_argument("--sizes", default="1,10,all", help="articles per base, comma-separated (default 1,10,all)")
+    fit.add_argument("--off-topic", type=int, default=400, metavar="N",
+                     help="off-topic questions asked per set and size (default 400)")
+    fit.add_argument("--false-answers", type=float, default=0.02, metavar="RATE",
+                     help="the most off-topic questions any set and size may answer (default 0.02)")
+    fit.add_argument("--seed", type=int, default=0, help="seed of the shuffle and the sampling (default 0)")
+    fit.set_defaults(handler=_lazy("bot.evaluation.fit", "cmd_fit_confidence"))
 
     bench = commands.add_parser("bench", parents=[common],
                                 help="measure build, disk, load, memory and latency on generated bases of growing size")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +20,7 @@ from bot.retrieval.retriever import Retriever
 from bot.text.analysis import load_user_words
 from bot.text.clean import replace_lone_surrogates
 from bot.text.synonyms import load_synonyms
-from bot.text.terms import Segmenter
+from bot.text.terms import shared_segmenter
 
 
 @dataclass(frozen=True)
@@ -125,14 +124,8 @@ def checks_path(config: Config) -> Path:
     return config.knowledge_dir / QUESTIONS_FILE
 
 
-@functools.lru_cache(maxsize=2)
-def _segmenter(user_words: tuple[str, ...]) -> Segmenter:
-    # jieba takes about a second to set up; a rebuild with the same user dictionary reuses it.
-    return Segmenter(user_words)
-
-
 def load(config: Config, kb: KnowledgeBase) -> Loaded:
-    segmenter = _segmenter(tuple(load_user_words(config.userdict_path)))
+    segmenter = shared_segmenter(tuple(load_user_words(config.userdict_path)))
     faq = read_faq(faq_path(config))
     retriever = Retriever(kb, config.retrieval, segmenter, load_synonyms(config.synonyms_path))
     return Loaded(kb, retriever, CuratedAnswers(faq.entries, segmenter), faq)

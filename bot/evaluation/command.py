@@ -6,71 +6,123 @@ import argparse
 import dataclasses
 import json
 import os
+import random
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from bot.config import Config
 from bot.evaluation.baseline import PlainBM25
 from bot.evaluation.metrics import Shown, Tally
-from bot.evaluation.squad import Question, read_questions, write_articles
+from bot.errors import BuildFailed, QabotError
+from bot.evaluation.squad import Question, SetArticle, read_questions, read_set_articles, write_article_files
 from bot.knowledge.builder import build_knowledge_base, iter_progress
 from bot.service import QAService
 
-ROWS = ("answer-in-top1", "answer-in-top5", "mrr@5", "right-article@1", "answered", "false-answer",
-        "p50_ms", "p99_ms", "build_s")
+ROWS = ("answer-in-top1", "answer-in-top5", "mrr@5", "right-article@1", "answered", "answered-right",
+        "answered-when-shown", "false-answer", "p50_ms", "p99_ms", "build_s")
+# Off-topic questions asked of each small base, unless --unanswerable-per-base says otherwise.
+UNANSWERABLE_PER_BASE = 20
 
 
 def cmd_eval(args: argparse.Namespace, config: Config) -> int:
-    figures = evaluate([Path(f) for f in args.files], Path(args.unanswerable) if args.unanswerable else None,
-                       config, baseline=args.baseline, limit=args.limit, log=lambda m: print(m, file=sys.stderr))
+    unanswerable = [Path(f) for group in (args.unanswerable or []) for f in group]
+    if args.base_articles is not None and args.base_articles < 1:
+        raise QabotError("--base-articles must be at least 1")
+    figures = evaluate([Path(f) for f in args.files], unanswerable, config, baseline=args.baseline,
+                       limit=args.limit, base_articles=args.base_articles,
+                       per_base=args.unanswerable_per_base, seed=args.seed,
+                       log=lambda m: print(m, file=sys.stderr))
     print(format_table(figures))
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     return 0
 
 
-def evaluate(sets: list[Path], unanswerable: Path | None, config: Config, baseline: bool = False,
-             limit: int | None = None, log: Callable[[str], None] = lambda m: None) -> dict:
-    """Figures for the retriever (and plain BM25 with baseline=True), keys as `qabot eval --json` prints."""
-    with tempfile.TemporaryDirectory(prefix="qabot-eval-") as tmp:
-        knowledge = Path(tmp) / "knowledge"
-        questions = write_articles(sets, knowledge / "articles")
-        if limit is not None:
-            questions = questions[:limit]
-        others = read_questions(unanswerable) if unanswerable else []
-        if limit is not None:
-            others = others[:limit]
-        eval_config = dataclasses.replace(config, knowledge_dir=knowledge)
-        log(f"building a knowledge base of {len(list((knowledge / 'articles').rglob('*.txt')))} articles")
-        started = time.perf_counter()
-        build_knowledge_base(eval_config, progress=lambda items, total: iter_progress(items, total, sys.stderr.isatty()))
-        build_s = time.perf_counter() - started
-        service = QAService.open(eval_config)
-        top_k = max(5, config.retrieval.top_k)
+def evaluate(sets: list[Path], unanswerable: list[Path], config: Config, baseline: bool = False,
+             limit: int | None = None, base_articles: int | None = None, per_base: int = UNANSWERABLE_PER_BASE,
+             seed: int = 0, log: Callable[[str], None] = lambda m: None) -> dict:
+    """Figures for the retriever (and plain BM25 with baseline=True), keys as `qabot eval --json` prints.
 
-        def ask_retriever(question: str) -> Shown:
-            answer = service.ask(question, k=top_k)
-            return Shown(tuple((r.passage.article.key, r.snippet) for r in answer.results), answer.answered)
-
-        log(f"asking {len(questions)} questions" + (f" and {len(others)} unanswerable ones" if others else ""))
-        with one_core():
-            figures = run_questions(ask_retriever, questions, others).figures(build_s, bool(unanswerable))
-            if baseline:
-                started = time.perf_counter()
-                plain = PlainBM25(service.kb)
-                baseline_build_s = time.perf_counter() - started
-                tally = run_questions(plain.ask, questions, others)
-                figures["baseline"] = tally.figures(baseline_build_s, bool(unanswerable))
-            else:
-                figures["baseline"] = None
+    With `base_articles`, the sets' articles are shuffled (seeded) into bases of that many articles;
+    each base answers its own articles' questions and `per_base` sampled unanswerable questions.
+    """
+    articles = read_set_articles(sets)
+    others = [q for path in unanswerable for q in read_questions(path)]
+    if limit is not None:
+        others = others[:limit]
+    if base_articles is None:
+        bases = [articles]
+    else:
+        articles = list(articles)
+        random.Random(seed).shuffle(articles)
+        bases = [articles[i:i + base_articles] for i in range(0, len(articles), base_articles)]
+    log(f"{len(bases)} knowledge base(s) of {len(articles)} articles in all")
+    ours, plain, build_s, baseline_build_s = Tally(), Tally(), 0.0, 0.0
+    sampler = random.Random(seed + 1)
+    asked = 0
+    for number, base in enumerate(bases):
+        if limit is not None and asked >= limit:
+            break
+        with built_base(base, config, show_progress=len(bases) == 1) as (service, questions, seconds):
+            build_s += seconds
+            if limit is not None:
+                questions = questions[:limit - asked]
+            asked += len(questions)
+            off_topic = others if base_articles is None else sampler.sample(others, min(per_base, len(others)))
+            if number == 0:
+                log(f"asking {len(questions)} questions" + (f" and {len(off_topic)} unanswerable ones" if off_topic else "")
+                    + (" in the first base" if len(bases) > 1 else ""))
+            with one_core():
+                run_questions(lambda q: shown_by(service, q), questions, off_topic, ours)
+                if baseline:
+                    started = time.perf_counter()
+                    ask_plain = PlainBM25(service.kb).ask if service else (lambda q: Shown((), False))
+                    baseline_build_s += time.perf_counter() - started
+                    run_questions(ask_plain, questions, off_topic, plain)
+    figures = ours.figures(build_s, bool(others))
+    figures["baseline"] = plain.figures(baseline_build_s, bool(others)) if baseline else None
+    if base_articles is not None:
+        figures["base_articles"] = base_articles
+        figures["bases"] = len(bases)
     return figures
 
 
-def run_questions(ask: Callable[[str], Shown], questions: list[Question], others: list[Question]) -> Tally:
-    tally = Tally()
+@contextmanager
+def built_base(articles: list[SetArticle], config: Config, show_progress: bool = False
+               ) -> Iterator[tuple[QAService | None, list[Question], float]]:
+    """A temporary knowledge base of these articles: the service over it (None if none could be built),
+    their questions, the build time."""
+    with tempfile.TemporaryDirectory(prefix="qabot-eval-") as tmp:
+        knowledge = Path(tmp) / "knowledge"
+        questions = write_article_files(articles, knowledge / "articles")
+        eval_config = dataclasses.replace(config, knowledge_dir=knowledge)
+        started = time.perf_counter()
+        # A handful of articles is analysed faster in this process than worker processes start.
+        try:
+            build_knowledge_base(eval_config, workers=None if show_progress else 1,
+                                 progress=lambda items, total: iter_progress(items, total, show_progress and sys.stderr.isatty()))
+        except BuildFailed:
+            # Every article of the base was skipped: its questions go unanswered, as a user's would.
+            yield None, questions, time.perf_counter() - started
+            return
+        seconds = time.perf_counter() - started
+        yield QAService.open(eval_config), questions, seconds
+
+
+def shown_by(service: QAService | None, question: str) -> Shown:
+    if service is None:
+        return Shown((), False)
+    answer = service.ask(question, k=max(5, service.config.retrieval.top_k))
+    return Shown(tuple((r.passage.article.key, r.snippet) for r in answer.results), answer.answered)
+
+
+def run_questions(ask: Callable[[str], Shown], questions: list[Question], others: list[Question],
+                  tally: Tally | None = None) -> Tally:
+    tally = tally if tally is not None else Tally()
     for question in [*questions, *others]:
         started = time.perf_counter()
         shown = ask(question.text)

@@ -35,6 +35,7 @@ class Tally:
     reciprocal_rank: float = 0.0
     right_article: int = 0
     answered: int = 0
+    answered_right: int = 0  # answered, with the answer in the first snippet
     unanswerable: int = 0
     false_answers: int = 0
     latencies_ms: list[float] = field(default_factory=list)
@@ -48,14 +49,15 @@ class Tally:
         self.questions += 1
         self.answered += shown.answered
         gold = [simplified(a) for a in question.answers]
-        hits = [key == question.article_key and any(g in simplified(snippet) for g in gold)
+        hits = [question.is_its_article(key) and any(g in simplified(snippet) for g in gold)
                 for key, snippet in shown.ranked[:5]]
         if hits and hits[0]:
             self.top1 += 1
+            self.answered_right += shown.answered
         if any(hits):
             self.top5 += 1
             self.reciprocal_rank += 1.0 / (hits.index(True) + 1)
-        if shown.ranked and shown.ranked[0][0] == question.article_key:
+        if shown.ranked and question.is_its_article(shown.ranked[0][0]):
             self.right_article += 1
 
     def figures(self, build_s: float, with_unanswerable: bool) -> dict:
@@ -67,6 +69,9 @@ class Tally:
             "mrr@5": round(self.reciprocal_rank / n, 4),
             "right-article@1": round(self.right_article / n, 4),
             "answered": round(self.answered / n, 4),
+            "answered-right": round(self.answered_right / n, 4),
+            # Of the questions whose first snippet holds the answer, the share the bot dares to answer.
+            "answered-when-shown": round(self.answered_right / max(self.top1, 1), 4),
             "false-answer": round(self.false_answers / max(self.unanswerable, 1), 4) if with_unanswerable else None,
             "p50_ms": round(percentile(self.latencies_ms, 50), 3),
             "p99_ms": round(percentile(self.latencies_ms, 99), 3),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from bot.errors import QabotError
 
@@ -16,6 +17,26 @@ class Question:
     text: str
     article_key: str | None  # None for questions the knowledge base doesn't cover
     answers: tuple[str, ...]
+    # Near-copies of the article (the same notice reposted, the sets' `near_dup_cluster`): showing
+    # the answer from one of them is showing the right article.
+    also_right: frozenset[str] = frozenset()
+
+    def is_its_article(self, key: str) -> bool:
+        return key == self.article_key or key in self.also_right
+
+
+@dataclass(frozen=True)
+class SetArticle:
+    """One `data[]` entry of a set: a title and its paragraphs, each written as one article file."""
+
+    set_number: int
+    number: int
+    title: str
+    paragraphs: tuple[dict, ...]
+    cluster: str | None
+
+    def file_names(self) -> list[str]:
+        return [f"s{self.set_number}/{self.number:05d}_{p:03d}.txt" for p in range(len(self.paragraphs))]
 
 
 def load_squad(path: Path) -> list[dict]:
@@ -33,32 +54,52 @@ def load_squad(path: Path) -> list[dict]:
     return articles
 
 
-def write_articles(sets: list[Path], articles_dir: Path) -> list[Question]:
-    """One .txt article per paragraph (title line + context); returns every question with its article."""
-    questions: list[Question] = []
+def read_set_articles(sets: list[Path]) -> list[SetArticle]:
+    """Every article of the sets, in file order."""
+    result = []
     for set_number, path in enumerate(sets):
-        for article_number, article in enumerate(load_squad(path)):
-            title = " ".join(str(article.get("title") or f"{path.stem} {article_number}").split())
-            for paragraph_number, paragraph in enumerate(article["paragraphs"]):
-                name = f"s{set_number}/{article_number:05d}_{paragraph_number:03d}.txt"
-                file_path = articles_dir / name
-                file_path.parent.mkdir(parents=True, exist_ok=True)
-                # A labelled title line is read by the same text parser that reads real articles.
-                file_path.write_text(f"标题：{title}\n\n{paragraph['context'].strip()}\n", encoding="utf-8")
-                key = f"{articles_dir.name}/{name}"
-                questions.extend(_questions(paragraph, key))
+        for number, article in enumerate(load_squad(path)):
+            title = " ".join(str(article.get("title") or f"{path.stem} {number}").split())
+            cluster = article.get("near_dup_cluster")
+            result.append(SetArticle(set_number, number, title, tuple(article["paragraphs"]),
+                                     f"{set_number}:{cluster}" if cluster else None))
+    return result
+
+
+def write_article_files(articles: Iterable[SetArticle], articles_dir: Path) -> list[Question]:
+    """One .txt article per paragraph (title line + context); returns every question with its article."""
+    articles = list(articles)
+    prefix = articles_dir.name
+    cluster_keys: dict[str, set[str]] = {}
+    for article in articles:
+        if article.cluster:
+            cluster_keys.setdefault(article.cluster, set()).update(f"{prefix}/{n}" for n in article.file_names())
+    questions: list[Question] = []
+    for article in articles:
+        also_right = frozenset(cluster_keys.get(article.cluster, ()))
+        for paragraph, name in zip(article.paragraphs, article.file_names()):
+            file_path = articles_dir / name
+            file_path.parent.mkdir(parents=True, exist_ok=True)
+            # A labelled title line is read by the same text parser that reads real articles.
+            file_path.write_text(f"标题：{article.title}\n\n{paragraph['context'].strip()}\n", encoding="utf-8")
+            questions.extend(paragraph_questions(paragraph, f"{prefix}/{name}", also_right))
     return questions
+
+
+def write_articles(sets: list[Path], articles_dir: Path) -> list[Question]:
+    """Every article of the sets as files under `articles_dir`; returns their questions."""
+    return write_article_files(read_set_articles(sets), articles_dir)
 
 
 def read_questions(path: Path) -> list[Question]:
     """Questions of a set the knowledge base does not cover."""
-    return [q for article in load_squad(path) for p in article["paragraphs"] for q in _questions(p, None)]
+    return [q for article in load_squad(path) for p in article["paragraphs"] for q in paragraph_questions(p, None)]
 
 
-def _questions(paragraph: dict, key: str | None) -> list[Question]:
+def paragraph_questions(paragraph: dict, key: str | None, also_right: frozenset[str] = frozenset()) -> list[Question]:
     result = []
     for qa in paragraph["qas"]:
         answers = tuple(a["text"] for a in qa.get("answers", ()) if a.get("text"))
         if qa.get("question") and (answers or key is None):
-            result.append(Question(qa["question"], key, answers))
+            result.append(Question(qa["question"], key, answers, also_right))
     return result

@@ -54,6 +54,11 @@ def passage_context(kb: KnowledgeBase, passage_id: str, before: int = 1, after: 
     return PassageContext(around[focus].article, tuple(around), focus)
 
 
+def relevant(results: Sequence[Result], threshold: float) -> tuple[Result, ...]:
+    """The results worth offering: those whose confidence clears the answer threshold (the relevance floor)."""
+    return tuple(r for r in results if r.score >= threshold)
+
+
 def next_offset(results: Sequence[Result], offset: int, threshold: float) -> int | None:
     """Where 更多结果 continues after showing results[0] (the result at `offset`), or None.
 

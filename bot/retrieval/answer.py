@@ -25,6 +25,7 @@ class Answer:
     answered: bool
     results: tuple[Result, ...]
     related_titles: tuple[str, ...] = ()  # offered when nothing answers
+    features: tuple[float, ...] = ()  # the confidence's inputs (bot/retrieval/confidence.py), for fitting it
 
     @property
     def best(self) -> Result | None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cn2an
 import numpy as np
 
 from bot.index.bm25 import SparseIndex, idf
 from bot.text.normalize import normalize
-from bot.text.terms import FUNCTION_WORDS, BIGRAM_FLAG, WORD_FLAG, Segmenter, char_terms, question_terms, word_key
+from bot.text.terms import (BIGRAM_FLAG, FUNCTION_WORDS, WORD_FLAG, Segmenter, bigram_key, char_terms, is_term_char,
+                            question_terms, word_key)
 
 # cn2an warns (rather than raises) on text it half understands; the fallback handles that already.
 warnings.filterwarnings("ignore", module="cn2an")
@@ -43,6 +44,9 @@ class Query:
     question_doc_freq: np.ndarray  # int64: 0 for unseen terms
     question_kinds: np.ndarray  # float32
     n_docs: int
+    content_words: tuple[str, ...] = ()  # the question's words less question and function words (多少, 的)
+    content_synonyms: tuple[tuple[str, ...], ...] = ()  # each content word's synonyms, in the same order
+    content_bigrams: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # int64 character-pair keys inside those words
 
 
 def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
@@ -91,6 +95,10 @@ def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
         question_doc_freq=doc_freq[:n_original],
         question_kinds=kind_array[:n_original],
         n_docs=n_docs,
+        content_words=(content := tuple(w for w in words if w not in FUNCTION_WORDS)),
+        content_synonyms=tuple(tuple((synonyms or {}).get(w, ())) for w in content),
+        content_bigrams=np.unique(np.array([bigram_key(a, b) for w in content for a, b in zip(w, w[1:])
+                                            if is_term_char(a) and is_term_char(b)], np.int64)),
     )
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from bot.config import RetrievalSettings
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.answer import Answer, Result
-from bot.retrieval.confidence import confidence
+from bot.retrieval.confidence import confidence, confidence_features
 from bot.retrieval.duplicates import DistinctPassages
 from bot.retrieval.query import parse_question
 from bot.retrieval.rerank import rank_sentences
@@ -62,31 +62,34 @@ class Retriever:
         if ranking is None:
             return Answer(question, False, ())
         order = np.argsort(-ranking.score, kind="stable")
-        picked: list[int] = []
-        distinct = DistinctPassages(self.kb)
-        for row in order:
-            if distinct.admit(int(self.kb.sentence_passage[ranking.sentences[row]])):
-                picked.append(int(row))
-            if len(picked) == offset + k:
-                break
-        best_row = picked[0]
-        top_confidence = confidence(self.kb, query, ranking, int(ranking.articles[best_row]))
+        best_row = int(order[0])
+        features = confidence_features(self.kb, query, int(ranking.sentences[best_row]), self.segmenter)
+        top_confidence = confidence(features)
         pairs = content_pairs(query.normalized)
         snippets = SnippetBuilder(self.kb, ranking, pairs, self.settings.snippet_chars)
-        results = []
+        distinct = DistinctPassages(self.kb)
         top_score = float(ranking.score[best_row]) or 1.0
-        for number, row in enumerate(picked):
-            snippet = snippets.build(row)
-            if number < offset:
+        results: list[Result] = []
+        found = 0
+        for row in order:
+            sentence = int(ranking.sentences[row])
+            # A sentence an earlier snippet already showed is no new result, nor is a republished passage.
+            if sentence in snippets.shown or not distinct.admit(int(self.kb.sentence_passage[sentence])):
+                continue
+            snippet = snippets.build(int(row))
+            found += 1
+            if found <= offset:
                 continue
             # Lower results get the top confidence scaled by their rerank score, so scores fall with rank.
             score = top_confidence * min(1.0, float(ranking.score[row]) / top_score)
-            passage = self.kb.passage(int(self.kb.sentence_passage[ranking.sentences[row]]))
+            passage = self.kb.passage(int(self.kb.sentence_passage[sentence]))
             highlights = mark_spans(normalize(snippet), pairs)
             results.append(Result(passage, snippet, highlights, round(score, 4)))
+            if len(results) == k:
+                break
         answered = top_confidence >= self.settings.answer_threshold
         related = () if answered else related_titles(self.kb, ranking, order)
-        return Answer(question, answered, tuple(results), related)
+        return Answer(question, answered, tuple(results), related, tuple(float(f) for f in features))
 
 
 def content_pairs(normalized_question: str) -> list[str]:

@@ -1,14 +1,13 @@
-"""Choosing what to show: the answering sentence, then what else of its article helps most.
+"""Choosing what to show: the answering sentence, what follows it, then what else of its article helps.
 
-A snippet starts from the chosen sentence and grows with the article's other sentences in order
-of how well they cover the question; pieces that are not next to each other are joined with
-"…", as search engines do. Space left over is filled with the start of the next sentence (or
-the end of the previous one), and a sentence longer than the whole budget is cut to the window
-around the question's words.
+Three small parts, as in whoosh's highlighter: where text may be cut (`clauses`), which sentences
+a snippet shows (`SnippetBuilder`), and how matches are marked (`mark_spans`). A snippet starts at a
+sentence or clause boundary, shows "…" wherever text was left out, and never exceeds its limit.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from bot.index.knowledge_base import KnowledgeBase
@@ -19,6 +18,77 @@ ELLIPSIS = "…"
 # A separate fragment needs this share of the answering sentence's coverage: the user reads every
 # fragment, and weak ones cost more attention than the rare answer they carry (0.2 points of top-1).
 FRAGMENT_SHARE = 0.3
+# Where a run of clauses may be cut: after a comma, a semicolon, a colon or an enumeration comma,
+# but never inside a number (1,000 or 10:30).
+_CLAUSE_END = re.compile(r"(?<![0-9])[，,；;：:、](?![0-9])|[，；：、]")
+# Characters of one token: a number (3.5, 1,000, 50%) or a Latin word; marks never split one.
+_TOKEN = re.compile(r"[0-9A-Za-z]+(?:[.,:%][0-9A-Za-z]+)*%?")
+
+
+def clauses(text: str) -> list[str]:
+    """The text cut after every clause break; joined, the pieces give the text back."""
+    pieces, start = [], 0
+    for match in _CLAUSE_END.finditer(text):
+        pieces.append(text[start:match.end()])
+        start = match.end()
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def head_of(text: str, room: int) -> str:
+    """The longest run of whole clauses from the start of `text` that fits in `room` with a closing "…"."""
+    taken = ""
+    for piece in clauses(text):
+        if len(taken) + len(piece) + len(ELLIPSIS) > room:
+            break
+        taken += piece
+    if not taken:
+        return ""
+    return taken if taken == text else taken + ELLIPSIS
+
+
+def clause_window(text: str, limit: int, centre: int) -> str:
+    """Whole clauses around position `centre` of an over-long sentence, with "…" where it was cut."""
+    pieces = clauses(text)
+    starts = [0]
+    for piece in pieces:
+        starts.append(starts[-1] + len(piece))
+    middle = max(0, next((i for i, s in enumerate(starts[1:]) if s > centre), len(pieces) - 1))
+    first = last = middle
+    # Grow forwards first: an answer usually continues after the words that match the question.
+    for direction in (1, -1):
+        while True:
+            lo, hi = (first, last + 1) if direction > 0 else (first - 1, last)
+            if lo < 0 or hi >= len(pieces):
+                break
+            marks = (lo > 0) + (hi < len(pieces) - 1)
+            if starts[hi + 1] - starts[lo] + marks * len(ELLIPSIS) > limit:
+                break
+            first, last = lo, hi
+    body = text[starts[first]:starts[last + 1]]
+    cut_before, cut_after = first > 0, last < len(pieces) - 1
+    room = limit - len(ELLIPSIS) * (cut_before + cut_after)
+    if len(body) > room:  # one clause longer than the whole snippet: cut it, but not inside a token
+        room -= len(ELLIPSIS) * (not cut_after)
+        cut = room
+        while cut > room // 2 and _TOKEN.fullmatch(body[cut - 1:cut + 1]):
+            cut -= 1
+        body, cut_after = body[:cut], True
+    return (ELLIPSIS if cut_before else "") + body + (ELLIPSIS if cut_after else "")
+
+
+_ITEM_NUMBER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十0-9]+[)）]|[一二三四五六七八九十]+、|[0-9]+[.、．](?![0-9]))")
+
+
+def numbers_an_item(sentence: str) -> bool:
+    """A sentence that starts a numbered item: "（四）", "二、", "3."."""
+    return bool(_ITEM_NUMBER.match(sentence))
+
+
+def introduces_list(sentence: str) -> bool:
+    """A sentence that ends in a colon or starts a numbered item: what follows belongs to it."""
+    return sentence.rstrip().endswith((":", "：")) or numbers_an_item(sentence)
 
 
 class SnippetBuilder:
@@ -31,63 +101,86 @@ class SnippetBuilder:
         self.limit = limit
         self.shown: set[int] = set()
 
-    def length(self, sentence: int) -> int:
-        start, end = self.kb.sentence_spans[sentence]
-        return int(end - start)
-
     def build(self, row: int) -> str:
         """The snippet for the candidate sentence at `row` of the ranking."""
-        kb, limit = self.kb, self.limit
         chosen = int(self.ranking.sentences[row])
-        if self.length(chosen) >= limit:
+        text = self.kb.sentence_text(chosen)
+        if len(text) > self.limit:
             self.shown.add(chosen)
-            return self._trim_long(chosen)
+            return clause_window(text, self.limit, self._centre(text))
         article = int(self.ranking.articles[row])
-        record = kb.articles[article]
-        first = int(kb.passage_sentences[record.first_passage])
-        last = int(kb.passage_sentences[record.first_passage + record.passage_count])
+        first, last = self._article_sentences(article)
+        length = {s: self._length(s) for s in range(first, last)}
+        picked = self._pick(chosen, article, first, last, length)
+        self.shown |= picked
+        runs = _runs(sorted(picked))
+        texts = [self._run_text(a, b) for a, b in runs]
+        lead = next(number for number, (a, b) in enumerate(runs) if a <= chosen <= b)
+        room = self.limit - sum(map(len, texts)) - len(ELLIPSIS) * (len(texts) - 1)
+        following = runs[lead][1] + 1
+        if room > len(ELLIPSIS) and following < last and following not in picked and following not in self.shown:
+            texts[lead] += head_of(self.kb.sentence_text(following), room)
+        # The answering sentence leads; other fragments follow in the article's order.
+        texts = [texts[lead]] + texts[:lead] + texts[lead + 1:]
+        snippet = ELLIPSIS.join(texts)
+        return snippet if len(snippet) <= self.limit else head_of(snippet, self.limit) or snippet[:self.limit]
+
+    def _pick(self, chosen: int, article: int, first: int, last: int, length: dict[int, int]) -> set[int]:
+        """The chosen sentence, then the article's sentences that cover the question best while they fit."""
         value = dict.fromkeys(range(first, last), 0.0)
         same_article = self.ranking.articles == article
         for sentence, coverage in zip(self.ranking.sentences[same_article], self.ranking.coverage[same_article]):
             value[int(sentence)] = float(coverage)
-        spans = kb.sentence_spans[first:last]
-        length = dict(zip(range(first, last), (spans[:, 1] - spans[:, 0]).tolist()))
-        chosen_set = {chosen}
+        picked = {chosen}
         used = length[chosen]
+        lead = self.kb.sentence_text(chosen)
+        if introduces_list(lead):
+            # "…要求明确：" or "（四）…支持。": the answer is what follows, whole while it fits, up to the
+            # next numbered item unless the lead announced the list with a colon.
+            announces = lead.rstrip().endswith((":", "："))
+            following = chosen + 1
+            while following < last and following not in self.shown and used + length[following] <= self.limit:
+                if not announces and numbers_an_item(self.kb.sentence_text(following)):
+                    break
+                picked.add(following)
+                used += length[following]
+                following += 1
         fragment_floor = max(1e-6, FRAGMENT_SHARE * value[chosen])
         while True:
             best, best_key = None, None
             for sentence, v in value.items():
-                if sentence in chosen_set:
+                # Nothing an earlier result showed is shown again.
+                if sentence in picked or sentence in self.shown:
                     continue
-                adjacent = sentence - 1 in chosen_set or sentence + 1 in chosen_set
+                adjacent = sentence - 1 in picked or sentence + 1 in picked
                 # A separate fragment must earn its place by covering a fair part of the question.
-                if not adjacent and (sentence in self.shown or v < fragment_floor):
+                if not adjacent and v < fragment_floor:
                     continue
                 cost = length[sentence] + (0 if adjacent else len(ELLIPSIS))
                 # On equal value, what follows the answer beats what precedes it, and near beats far.
                 key = (v, sentence > chosen, -abs(sentence - chosen))
-                if used + cost <= limit and (best_key is None or key > best_key):
+                if used + cost <= self.limit and (best_key is None or key > best_key):
                     best, best_key = sentence, key
             if best is None:
-                break
-            adjacent = best - 1 in chosen_set or best + 1 in chosen_set
-            chosen_set.add(best)
+                return picked
+            adjacent = best - 1 in picked or best + 1 in picked
+            picked.add(best)
             used += length[best] + (0 if adjacent else len(ELLIPSIS))
-        self.shown |= chosen_set
-        runs = _runs(sorted(chosen_set))
-        texts = [self._run_text(a, b) for a, b in runs]
-        room = limit - sum(len(t) for t in texts) - len(ELLIPSIS) * (len(texts) - 1)
-        lead = next(number for number, (a, b) in enumerate(runs) if a <= chosen <= b)
-        if room > 0:
-            texts[lead] = self._fill(texts[lead], *runs[lead], first, last, room, chosen_set)
-        # The answering sentence leads; other fragments follow in the article's order.
-        texts = [texts[lead]] + texts[:lead] + texts[lead + 1:]
-        # Line breaks between sentences of a run aren't counted above; never exceed the budget for them.
-        return ELLIPSIS.join(texts)[:limit]
 
-    def _sentence_text(self, sentence: int) -> str:
-        return self.kb.sentence_text(sentence)
+    def _article_sentences(self, article: int) -> tuple[int, int]:
+        record = self.kb.articles[article]
+        return (int(self.kb.passage_sentences[record.first_passage]),
+                int(self.kb.passage_sentences[record.first_passage + record.passage_count]))
+
+    def _length(self, sentence: int) -> int:
+        start, end = self.kb.sentence_spans[sentence]
+        return int(end - start)
+
+    def _centre(self, text: str) -> int:
+        """Where the question's words cluster in a sentence: the median of their first occurrences."""
+        normalized = normalize(text)
+        hits = sorted(at for pair in self.question_pairs for at in [normalized.find(pair)] if at >= 0)
+        return hits[len(hits) // 2] if hits else 0
 
     def _run_text(self, first: int, last: int) -> str:
         """Consecutive sentences as they stand in the text (with the spacing between them)."""
@@ -103,32 +196,8 @@ class SnippetBuilder:
             end = int(kb.sentence_spans[end_sentence][1])
             parts.append(kb.passage_texts[passage][start:end])
             sentence = end_sentence + 1
-        return "".join(parts)
-
-    def _fill(self, text: str, first: int, last: int, article_first: int, article_last: int, room: int,
-              taken: set[int]) -> str:
-        """Use left-over room: the head of the next sentence, then the tail of the previous one."""
-        following = last + 1
-        if following < article_last and following not in taken and room > 0:
-            head = self._sentence_text(following)[:room]
-            text += head
-            room -= len(head)
-        preceding = first - 1
-        if preceding >= article_first and preceding not in taken and room > 0:
-            tail = self._sentence_text(preceding)
-            text = tail[max(0, len(tail) - room):] + text
-        return text
-
-    def _trim_long(self, sentence: int) -> str:
-        """A sentence longer than the budget: the window around where the question's words occur."""
-        text = self._sentence_text(sentence)
-        normalized = normalize(text)
-        hits = sorted(at for pair in self.question_pairs for at in [normalized.find(pair)] if at >= 0)
-        if not hits:
-            return text[: self.limit]
-        centre = hits[len(hits) // 2]
-        start = max(0, min(centre - self.limit // 3, len(text) - self.limit))
-        return text[start : start + self.limit]
+        # Passages mostly begin where a paragraph does: keep that break visible.
+        return "\n".join(parts)
 
 
 def _runs(sentences: list[int]) -> list[tuple[int, int]]:
@@ -142,14 +211,20 @@ def _runs(sentences: list[int]) -> list[tuple[int, int]]:
 
 
 def mark_spans(normalized: str, needles: Iterable[str]) -> tuple[tuple[int, int], ...]:
-    """Merged [start, end) spans of every occurrence of the needles in normalised text."""
+    """Merged [start, end) spans of every occurrence of the needles in normalised text.
+
+    A span never ends or starts inside a number or a Latin word: "20" is not marked in "3200".
+    """
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(normalized)]
     spans = []
     for needle in needles:
         if not needle:
             continue
         at = normalized.find(needle)
         while at >= 0:
-            spans.append((at, at + len(needle)))
+            span = _outside_tokens(at, at + len(needle), tokens)
+            if span:
+                spans.append(span)
             at = normalized.find(needle, at + 1)
     spans.sort()
     merged: list[tuple[int, int]] = []
@@ -159,3 +234,17 @@ def mark_spans(normalized: str, needles: Iterable[str]) -> tuple[tuple[int, int]
         else:
             merged.append((start, end))
     return tuple(merged)
+
+
+def _outside_tokens(start: int, end: int, tokens: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The span shrunk so that no token is cut by it, or None when nothing is left."""
+    for token_start, token_end in tokens:
+        if token_end <= start or token_start >= end:
+            continue
+        if token_start < start:  # cuts a token on its left: leave that token out
+            start = token_end
+        if token_end > end:  # cuts a token on its right
+            end = token_start if token_start >= start else end
+            if token_start < start:
+                return None
+    return (start, end) if start < end else None

@@ -29,7 +29,7 @@ from telegram.ext import (
 )
 
 from bot.faq.matcher import is_curated
-from bot.replies.browse import LOOKAHEAD, article_page, next_offset, passage_context
+from bot.replies.browse import LOOKAHEAD, article_page, next_offset, passage_context, relevant
 from bot.replies.examples import choose_examples
 from bot.replies.related import related_questions, related_results
 from bot.replies.smalltalk import Kind, small_talk
@@ -425,7 +425,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     answer = await asyncio.to_thread(state.service.ask, text, INLINE_RESULTS, 0)
     results = []
     if answer.answered:
-        for result in answer.results:
+        for result in relevant(answer.results, state.config.retrieval.answer_threshold):
             results.append(InlineQueryResultArticle(
                 id=result.passage.passage_id,
                 title=clip(result.passage.article.title, 100),

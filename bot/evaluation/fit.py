@@ -1,0 +1,157 @@
+"""`qabot fit-confidence`: re-derive the confidence's weights and threshold from question sets.
+
+For every set and every base size, the set's articles are split into bases (as `qabot eval
+--base-articles` does); each base is asked its own questions and a sample of the other sets'
+questions. A question whose first snippet shows its answer is one the bot should answer; another
+set's question is one it should refuse. A logistic regression over bot/retrieval/confidence.py's
+features is fitted with every (set, size) group weighing the same, so no one set or size decides.
+The threshold is the lowest that keeps false answers within `--false-answers` in every group; the
+bias is shifted so that this threshold is 0.5. The result is printed as the line to paste into
+bot/retrieval/confidence.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot.config import Config
+from bot.errors import QabotError
+from bot.evaluation.command import built_base, one_core
+from bot.evaluation.metrics import simplified
+from bot.evaluation.squad import read_questions, read_set_articles
+from bot.retrieval.confidence import FEATURES
+
+L2 = 1e-3  # keeps the fit finite when a group separates perfectly
+NEWTON_STEPS = 50
+
+
+@dataclass
+class Group:
+    """The feature rows of one (set, base size) pair."""
+
+    name: str
+    positives: list[np.ndarray] = field(default_factory=list)
+    negatives: list[np.ndarray] = field(default_factory=list)
+
+
+def cmd_fit_confidence(args: argparse.Namespace, config: Config) -> int:
+    sets = [Path(f) for f in args.files]
+    if len(sets) < 2:
+        raise QabotError("fit-confidence needs at least two sets: each one's questions are off-topic for the others")
+    sizes = parse_sizes(args.sizes)
+    groups = collect(sets, sizes, config, args.off_topic, args.seed, log=lambda m: print(m, file=sys.stderr))
+    weights, threshold = fit(groups, args.false_answers)
+    print(report(groups, weights, threshold))
+    return 0
+
+
+def parse_sizes(text: str) -> list[int | None]:
+    sizes: list[int | None] = []
+    for part in text.split(","):
+        part = part.strip()
+        if part == "all":
+            sizes.append(None)
+        elif part.isdigit() and int(part) > 0:
+            sizes.append(int(part))
+        else:
+            raise QabotError(f"--sizes: {part!r} is neither a number of articles nor 'all'")
+    return sizes
+
+
+def collect(sets: list[Path], sizes: list[int | None], config: Config, off_topic: int, seed: int,
+            log=lambda m: None) -> list[Group]:
+    """Feature rows for every set at every base size."""
+    groups = []
+    for number, path in enumerate(sets):
+        others = [q for other in sets if other != path for q in read_questions(other)]
+        articles = read_set_articles([path])
+        for size in sizes:
+            group = Group(f"{path.stem} @{size or 'all'}")
+            shuffled = list(articles)
+            random.Random(seed).shuffle(shuffled)
+            step = size or len(shuffled)
+            bases = [shuffled[i:i + step] for i in range(0, len(shuffled), step)]
+            # The same number of off-topic questions at every size, spread over its bases.
+            per_base = max(1, off_topic // len(bases))
+            sampler = random.Random(seed + 1 + number)
+            for base in bases:
+                with built_base(base, config) as (service, questions, _):
+                    if service is None:
+                        continue
+                    with one_core():
+                        for question in questions:
+                            answer = service.ask(question.text, k=1)
+                            best = answer.best
+                            gold = [simplified(a) for a in question.answers]
+                            if best and question.is_its_article(best.passage.article.key) \
+                                    and any(g in simplified(best.snippet) for g in gold):
+                                group.positives.append(np.array(answer.features))
+                        for question in sampler.sample(others, min(per_base, len(others))):
+                            answer = service.ask(question.text, k=1)
+                            group.negatives.append(np.array(answer.features) if answer.features
+                                                   else np.zeros(len(FEATURES)))
+            log(f"{group.name}: {len(bases)} bases, {len(group.positives)} answerable, {len(group.negatives)} off-topic")
+            groups.append(group)
+    return groups
+
+
+def fit(groups: list[Group], false_answers: float) -> tuple[np.ndarray, float]:
+    """Weights (bias first) of a group- and class-balanced logistic regression, and the threshold."""
+    rows, labels, sample_weights = [], [], []
+    for group in groups:
+        for label, members in ((1.0, group.positives), (0.0, group.negatives)):
+            if members:
+                rows.extend(members)
+                labels.extend([label] * len(members))
+                sample_weights.extend([1.0 / len(members)] * len(members))
+    x = np.hstack([np.ones((len(rows), 1)), np.array(rows, np.float64)])
+    y = np.array(labels)
+    w = np.array(sample_weights)
+    beta = np.zeros(x.shape[1])
+    for _ in range(NEWTON_STEPS):
+        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        gradient = x.T @ (w * (p - y)) + L2 * beta
+        hessian = (x * (w * p * (1 - p))[:, None]).T @ x + L2 * np.eye(len(beta))
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    threshold = lowest_threshold(groups, beta, false_answers)
+    beta[0] -= np.log(threshold / (1 - threshold))  # the threshold becomes 0.5
+    return beta, threshold
+
+
+def probabilities(rows: list[np.ndarray], beta: np.ndarray) -> np.ndarray:
+    if not rows:
+        return np.zeros(0)
+    x = np.hstack([np.ones((len(rows), 1)), np.array(rows, np.float64)])
+    return 1.0 / (1.0 + np.exp(-(x @ beta)))
+
+
+def lowest_threshold(groups: list[Group], beta: np.ndarray, false_answers: float) -> float:
+    """The lowest threshold at which no group answers more than `false_answers` of its off-topic questions."""
+    threshold = 0.01
+    for group in groups:
+        scores = np.sort(probabilities(group.negatives, beta))[::-1]
+        allowed = int(np.floor(false_answers * len(scores)))
+        if allowed < len(scores):
+            threshold = max(threshold, float(scores[allowed]) + 1e-6)
+    return min(threshold, 0.99)
+
+
+def report(groups: list[Group], beta: np.ndarray, threshold: float) -> str:
+    lines = [f"{'group':<28}{'answerable':>11}{'answered':>10}{'off-topic':>10}{'answered':>10}"]
+    for group in groups:
+        answered = (probabilities(group.positives, beta) >= 0.5).mean() if group.positives else 0.0
+        false = (probabilities(group.negatives, beta) >= 0.5).mean() if group.negatives else 0.0
+        lines.append(f"{group.name:<28}{len(group.positives):>11}{answered:>10.3f}{len(group.negatives):>10}{false:>10.3f}")
+    lines.append(f"threshold before the shift: {threshold:.4f}")
+    lines.append("# bias, then " + ", ".join(FEATURES))
+    lines.append("WEIGHTS = (" + ", ".join(f"{b:.3f}" for b in beta) + ")")
+    return "\n".join(lines)
