@@ -89,8 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--sizes", default="1,10,all", help="articles per base, comma-separated (default 1,10,all)")
     fit.add_argument("--off-topic", type=int, default=400, metavar="N",
                      help="off-topic questions asked per set and size (default 400)")
-    fit.add_argument("--false-answers", type=float, default=0.02, metavar="RATE",
-                     help="the most off-topic questions any set and size may answer (default 0.02)")
+    fit.add_argument("--false-answers", type=float, default=0.03, metavar="RATE",
+                     help="the most off-topic questions any set and size may answer (default 0.03)")
     fit.add_argument("--seed", type=int, default=0, help="seed of the shuffle and the sampling (default 0)")
     fit.set_defaults(handler=_lazy("bot.evaluation.fit", "cmd_fit_confidence"))
 

@@ -97,3 +97,62 @@ def test_bench_on_a_set_too_small_to_split_says_so_in_one_line(tmp_path):
     assert result.returncode != 0
     assert "too small for a bench" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def other_set(path: Path) -> Path:
+    """Questions no place article answers: off-topic for the set above."""
+    questions = ["比特币今天的价格是多少？", "明天北京会下雨吗？", "怎么做红烧肉？", "世界杯冠军是哪个国家？",
+                 "苹果公司的首席执行官是谁？", "珠穆朗玛峰有多高？"]
+    data = [{"title": f"其他{n}", "paragraphs": [{"context": "无关的内容。", "qas": [
+        {"id": f"o{n}", "question": q, "answers": [{"text": "无关", "answer_start": 0}]}]}]} for n, q in enumerate(questions)]
+    path.write_text(json.dumps({"data": data}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    from bot.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_eval_in_small_bases_asks_each_article_its_questions_and_samples_the_off_topic_ones(tmp_path, capsys):
+    set_path, others = squad_set(tmp_path / "set.json"), other_set(tmp_path / "other.json")
+    code, out, err = run_cli(capsys, "eval", str(set_path), "--base-articles", "3", "--unanswerable", str(others),
+                             "--unanswerable-per-base", "2", "--baseline", "--json", "--knowledge", str(tmp_path / "k"))
+    assert code == 0, err
+    figures = json.loads(out.strip().splitlines()[-1])
+    assert figures["base_articles"] == 3 and figures["bases"] == 3  # eight articles: 3 + 3 + 2
+    assert figures["questions"] == 2 * len(PLACES)
+    assert figures["answer-in-top1"] >= 0.9 and figures["answered-right"] <= figures["answer-in-top1"]
+    assert 0 <= figures["false-answer"] <= 1 and figures["baseline"]["false-answer"] == 1.0  # plain BM25 answers all
+    assert "answered-when-shown" in out
+
+
+def test_eval_in_small_bases_is_seeded(tmp_path, capsys):
+    set_path, others = squad_set(tmp_path / "set.json"), other_set(tmp_path / "other.json")
+    runs = []
+    for _ in range(2):
+        code, out, _ = run_cli(capsys, "eval", str(set_path), "--base-articles", "1", "--unanswerable", str(others),
+                               "--json", "--seed", "7", "--knowledge", str(tmp_path / "k"))
+        figures = json.loads(out.strip().splitlines()[-1])
+        runs.append({k: v for k, v in figures.items() if not k.endswith("_ms") and k != "build_s"})
+    assert code == 0 and runs[0] == runs[1] and runs[0]["bases"] == len(PLACES)
+
+
+def test_fit_confidence_prints_the_weights_line_to_paste(tmp_path, capsys):
+    from bot.retrieval.confidence import FEATURES
+
+    set_path, others = squad_set(tmp_path / "set.json"), other_set(tmp_path / "other.json")
+    code, out, err = run_cli(capsys, "fit-confidence", str(set_path), str(others), "--sizes", "4,all",
+                             "--off-topic", "6", "--knowledge", str(tmp_path / "k"))
+    assert code == 0, err
+    weights = next(line for line in out.splitlines() if line.startswith("WEIGHTS = ("))
+    assert len(weights.removeprefix("WEIGHTS = (").rstrip(")").split(",")) == len(FEATURES) + 1
+    assert "set @4" in out and "set @all" in out
+
+
+def test_fit_confidence_needs_two_sets(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "fit-confidence", str(squad_set(tmp_path / "set.json")))
+    assert code == 2 and "at least two sets" in err and len(err.strip().splitlines()) == 1

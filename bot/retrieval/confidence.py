@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import math
 
+import cn2an
 import numpy as np
 
 from bot.index.arrays import contains, gather_rows, sorted_unique
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.query import SYNONYM_WEIGHT, Query
-from bot.text.terms import Segmenter, bigram_key, word_key
+from bot.retrieval.rerank import title_named
+from bot.text.terms import GLUED_CHARACTERS, Segmenter, bigram_key, word_key
 
-FEATURES = ("window coverage", "article coverage", "rarest word missing", "window bigram coverage")
+FEATURES = ("window coverage", "article coverage", "sentence coverage", "rarest two in article",
+            "rarest word missing", "title named", "window bigram coverage", "few words")
 # bias, then one weight per feature; printed by `qabot fit-confidence`.
-WEIGHTS = (-5.155, 2.894, 2.795, -3.106, 4.228)
+WEIGHTS = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 # A word the dictionary lacks weighs as much as one seen once in jieba's 60M-word corpus.
 RARITY_CEILING = 18.0
 
@@ -54,7 +57,7 @@ def word_presence(words: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...],
     else the share of its character pairs found (a typo, or jieba cutting the text another way)."""
     presence = np.zeros(len(words), np.float64)
     for number, word in enumerate(words):
-        if _holds(terms, word):
+        if _holds(terms, word) or _holds_unglued(terms, word) or _holds_as_numeral(terms, word):
             presence[number] = 1.0
         elif any(_holds(terms, synonym) for synonym in synonyms[number] if synonyms):
             presence[number] = SYNONYM_WEIGHT
@@ -66,28 +69,56 @@ def word_presence(words: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...],
     return presence
 
 
+def _holds_unglued(terms: np.ndarray, word: str) -> bool:
+    """The word without a function character jieba glued to it ("年于" -> "年")."""
+    if len(word) < 2:
+        return False
+    return (word[-1] in GLUED_CHARACTERS and _holds(terms, word[:-1])) or \
+        (word[0] in GLUED_CHARACTERS and _holds(terms, word[1:]))
+
+
+def _holds_as_numeral(terms: np.ndarray, word: str) -> bool:
+    """A number the question wrote in digits (or cn2an turned into digits) that the text writes in Chinese."""
+    if not word.isdigit() or len(word) > 4:
+        return False
+    chinese = cn2an.an2cn(word)
+    return _holds(terms, chinese) or (len(chinese) > 1 and bool(contains(terms, np.array(
+        [bigram_key(a, b) for a, b in zip(chinese, chinese[1:])], np.int64)).all()))
+
+
 def _holds(terms: np.ndarray, word: str) -> bool:
     key = word_key(word) if len(word) > 1 else ord(word)
     return bool(contains(terms, np.array([key], np.int64))[0])
 
 
+def sentence_terms(kb: KnowledgeBase, sentence: int) -> np.ndarray:
+    flat, _ = gather_rows(kb.sentence_terms.offsets, kb.sentence_terms.values, np.array([sentence]))
+    return sorted_unique(flat)
+
+
 def confidence_features(kb: KnowledgeBase, query: Query, sentence: int, segmenter: Segmenter) -> np.ndarray:
     """The features of FEATURES for the result led by `sentence`."""
-    words = query.content_words
+    words, synonyms = query.content_words, query.content_synonyms
     if not words:
         return np.zeros(len(FEATURES), np.float32)
     rarity = np.array([min(segmenter.background_idf(w), RARITY_CEILING) for w in words], np.float64)
     total = rarity.sum()
-    window = sentence_window_terms(kb, sentence)
     article = int(kb.passage_article[kb.sentence_passage[sentence]])
-    in_article = word_presence(words, query.content_synonyms, article_terms(kb, article))
-    window_coverage = float((rarity * word_presence(words, query.content_synonyms, window)).sum() / total)
-    article_coverage = float((rarity * in_article).sum() / total)
-    missing = rarity * (1.0 - in_article)
-    rarest_missing = float(missing.max() / RARITY_CEILING)
+    window = sentence_window_terms(kb, sentence)
+    in_article = word_presence(words, synonyms, article_terms(kb, article))
+    window_coverage = float((rarity * word_presence(words, synonyms, window)).sum() / total)
+    rarest = np.argsort(-rarity, kind="stable")[:2]
     pairs = query.content_bigrams
-    bigram_coverage = float(contains(window, pairs).mean()) if len(pairs) else window_coverage
-    return np.array([window_coverage, article_coverage, rarest_missing, bigram_coverage], np.float32)
+    return np.array([
+        window_coverage,
+        (rarity * in_article).sum() / total,
+        (rarity * word_presence(words, synonyms, sentence_terms(kb, sentence))).sum() / total,
+        (rarity[rarest] * in_article[rarest]).sum() / rarity[rarest].sum(),
+        (rarity * (1.0 - in_article)).max() / RARITY_CEILING,
+        title_named(kb.articles[article].title, query.normalized),
+        float(contains(window, pairs).mean()) if len(pairs) else window_coverage,
+        1.0 / (1 + len(words)),
+    ], np.float32)
 
 
 def confidence(features: np.ndarray, weights: tuple[float, ...] = WEIGHTS) -> float:

@@ -11,8 +11,8 @@ import numpy as np
 
 from bot.index.bm25 import SparseIndex, idf
 from bot.text.normalize import normalize
-from bot.text.terms import (BIGRAM_FLAG, FUNCTION_WORDS, WORD_FLAG, Segmenter, bigram_key, char_terms, is_term_char,
-                            question_terms, word_key)
+from bot.text.terms import (BIGRAM_FLAG, FUNCTION_WORDS, WORD_FLAG, Segmenter, bigram_key, char_terms, is_content_word,
+                            is_term_char, question_terms, word_key)
 
 # cn2an warns (rather than raises) on text it half understands; the fallback handles that already.
 warnings.filterwarnings("ignore", module="cn2an")
@@ -95,7 +95,7 @@ def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
         question_doc_freq=doc_freq[:n_original],
         question_kinds=kind_array[:n_original],
         n_docs=n_docs,
-        content_words=(content := tuple(w for w in words if w not in FUNCTION_WORDS)),
+        content_words=(content := tuple(w for w in words if is_content_word(w))),
         content_synonyms=tuple(tuple((synonyms or {}).get(w, ())) for w in content),
         content_bigrams=np.unique(np.array([bigram_key(a, b) for w in content for a, b in zip(w, w[1:])
                                             if is_term_char(a) and is_term_char(b)], np.int64)),

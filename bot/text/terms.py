@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import re
 import logging
 import unicodedata
 from typing import Iterable
@@ -42,6 +43,24 @@ FUNCTION_WORDS = QUESTION_WORDS | frozenset(
     "的 了 是 在 和 与 及 或 也 都 就 而 被 把 从 对 为 以 于 之 其 这 那 这个 那个 有 个 吗 呢 吧 啊 么 呀 哦 嗯 该 由 将 给 向 等 "
     "所 着 过 地 得 我 你 他 她 它 我们 你们 他们 请 请问 一下 告诉 知道 问".split()
 )
+
+
+# How questions ask, in simplified and in traditional usage (甚么, 何年, 何处), and the scaffolding
+# around the asking (什么原因, 以什么方式, 文中提及): words that say nothing about the subject.
+_ASKING = re.compile(r"^(?:哪|几|何|甚么|什么|多少|怎|为何|为什么|如何|是否|有何)|谁|何$")
+ASKING_SCAFFOLD = frozenset(
+    "以及 一种 时候 由于 因为 是因为 原因 文中 提及 提到 根据 文章 本文 可以 会 做 让 且 一 种 时 其中 当中 如果 东西 事情 "
+    "方式 主要 哪些 请问 此次 这次 本次 这起 该 后果 情况 问题 地点 身份 时间 年龄 姓名 名字 名称 日期 年份 目的 意义 "
+    "定义 方面 有关 还有 指 要 去 又 但 另 一共 当时".split()
+)
+# jieba sometimes glues a function character to a word in a question ("年于", "后以"); what is left
+# after taking it off is the word that was meant.
+GLUED_CHARACTERS = "的是于以在了和与为被把由时"
+
+
+def is_content_word(word: str) -> bool:
+    """A question word that names something the answer must be about (not 的, 哪年, 原因)."""
+    return word not in FUNCTION_WORDS and word not in ASKING_SCAFFOLD and not _ASKING.search(word)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -93,6 +112,9 @@ class Segmenter:
 
         A word the dictionary lacks (a name, a number, a typo) counts as rarer than any it has.
         """
+        if word.isdigit():
+            # Longer numbers are more specific: "1" is everywhere, "9778" names one fact.
+            return min(8.0 + 2.0 * len(word), self._log_total)
         return self._log_total - math.log(max(self._jieba.FREQ.get(word) or 0, 0) + 1)
 
     def words(self, normalized: str) -> list[str]:
