@@ -58,7 +58,7 @@ class RetrievalSettings:
     top_k: int = 5
     candidates: int = 30  # passages of stage one that the rerank reads, with their neighbours
     snippet_chars: int = 200
-    answer_threshold: float = 0.268  # see bot/retrieval/confidence.py for how it was fitted
+    answer_threshold: float = 0.5  # `qabot fit-confidence` shifts the fitted bias so that 0.5 is the threshold
 
     def validate(self) -> None:
         if not 1 <= self.top_k <= 50:

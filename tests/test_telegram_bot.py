@@ -223,7 +223,8 @@ def test_ask_without_a_question_explains_usage(bot: RunningBot, api: FakeBotApi)
 # ---- inline mode -----------------------------------------------------------------------------
 
 
-def test_inline_mode_offers_articles_with_snippet_and_source(bot: RunningBot, api: FakeBotApi) -> None:
+def test_inline_mode_offers_articles_with_snippet_and_source(bot: RunningBot, api: FakeBotApi,
+                                                            shared_service: QAService) -> None:
     api.push_inline_query(USER_ID, PANDA_QUESTION)
     answer = api.wait_for(lambda s: s.inline_answers[-1] if s.inline_answers else None)
     results = answer["results"]
@@ -236,6 +237,10 @@ def test_inline_mode_offers_articles_with_snippet_and_source(bot: RunningBot, ap
     visible, entities = parse_telegram_html(content["message_text"])
     assert content["parse_mode"] == "HTML" and "—— 大熊猫的食物与生活习性 · 新华社" in visible
     assert len({r["id"] for r in results}) == len(results)
+    assert len({r["description"] for r in results}) == len(results)  # no result repeats another
+    # Only results above the relevance floor (the answer threshold) are offered.
+    threshold = bot.config.retrieval.answer_threshold
+    assert len(results) == len([r for r in shared_service.ask(PANDA_QUESTION, k=10).results if r.score >= threshold])
 
 
 def test_inline_mode_with_nothing_to_offer(bot: RunningBot, api: FakeBotApi) -> None:

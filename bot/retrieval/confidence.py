@@ -27,7 +27,7 @@ from bot.text.terms import GLUED_CHARACTERS, Segmenter, bigram_key, word_key
 FEATURES = ("window coverage", "article coverage", "sentence coverage", "rarest two in article",
             "rarest word missing", "title named", "window bigram coverage", "few words")
 # bias, then one weight per feature; printed by `qabot fit-confidence`.
-WEIGHTS = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+WEIGHTS = (-11.744, 1.236, 6.079, 3.685, 2.465, 1.629, 4.252, 2.739, -4.805)
 # A word the dictionary lacks weighs as much as one seen once in jieba's 60M-word corpus.
 RARITY_CEILING = 18.0
 

@@ -44,6 +44,7 @@ class Query:
     question_doc_freq: np.ndarray  # int64: 0 for unseen terms
     question_kinds: np.ndarray  # float32
     n_docs: int
+    synonym_source: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # see parse_question
     content_words: tuple[str, ...] = ()  # the question's words less question and function words (多少, 的)
     content_synonyms: tuple[tuple[str, ...], ...] = ()  # each content word's synonyms, in the same order
     content_bigrams: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # int64 character-pair keys inside those words
@@ -66,11 +67,13 @@ def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
     keys = char_keys + word_keys
     kinds = [_kind_weight(k) for k in keys]
     n_original = len(keys)
+    sources = [0] * n_original  # for each synonym key, the key of the question word it stands for
     for word in words:
         for synonym in (synonyms or {}).get(word, ()):
             for key in [word_key(synonym)] + [k for k in char_terms(synonym) if k >= BIGRAM_FLAG]:
                 keys.append(key)
                 kinds.append(WORD_WEIGHT * SYNONYM_WEIGHT)
+                sources.append(word_key(word))
     keys_array = np.array(keys, dtype=np.int64)
     kind_array = np.array(kinds, dtype=np.float32)
     n_docs = sparse.n_docs
@@ -80,6 +83,14 @@ def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
     original = np.arange(len(keys)) < n_original
     weight_sum = float((term_idf * kind_array)[original].sum())
     kept_keys, first = np.unique(keys_array[found], return_index=True)
+    # Where each kept synonym key's question word stands among the kept keys (-1: an original key,
+    # or a word the index lacks), so that the rerank can weigh a synonym as its word, never above it.
+    source_keys = np.array(sources, np.int64)[found][first]
+    synonym_source = np.full(len(kept_keys), -1, np.int64)
+    if len(kept_keys):
+        at = np.minimum(np.searchsorted(kept_keys, source_keys), len(kept_keys) - 1)
+        stands_in = ~original[found][first] & (kept_keys[at] == source_keys)
+        synonym_source[stands_in] = at[stands_in]
     return Query(
         normalized=normalized,
         keys=kept_keys,
@@ -95,6 +106,7 @@ def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
         question_doc_freq=doc_freq[:n_original],
         question_kinds=kind_array[:n_original],
         n_docs=n_docs,
+        synonym_source=synonym_source,
         content_words=(content := tuple(w for w in words if is_content_word(w))),
         content_synonyms=tuple(tuple((synonyms or {}).get(w, ())) for w in content),
         content_bigrams=np.unique(np.array([bigram_key(a, b) for w in content for a, b in zip(w, w[1:])

@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.index.arrays import gather_rows, sorted_unique
 from bot.index.knowledge_base import KnowledgeBase
-from bot.retrieval.query import Query
+from bot.retrieval.query import SYNONYM_WEIGHT, Query
 from bot.text.analysis import FIRST_SENTENCE, HAS_DATE, HAS_NUMBER
 from bot.text.match import content_segments, substring_cover
 from bot.text.normalize import normalize
@@ -140,6 +140,12 @@ def rank_sentences(kb: KnowledgeBase, query: Query, passage_scores: np.ndarray, 
     in_title = match_matrix(query.keys, title_flat, title_row, len(unique_articles)) > 0
     local = np.where(in_title, local * TITLE_TERM_WEIGHT, local)
     local_weights = weights[None, :] * local
+    # A synonym counts as much as its question word would here (title terms count less), at most.
+    source = query.synonym_source
+    standing_in = np.flatnonzero(source >= 0)
+    if len(standing_in):
+        local_weights[:, standing_in] = np.minimum(local_weights[:, standing_in],
+                                                   SYNONYM_WEIGHT * local_weights[:, source[standing_in]])
     local_denominator = np.maximum(local_weights[:, query.original].sum(1), 1e-6)[group]
     coverage = (window * local_weights[group]).sum(1) / local_denominator
     own = (matches * local_weights[group]).sum(1) / local_denominator

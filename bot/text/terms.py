@@ -47,15 +47,15 @@ FUNCTION_WORDS = QUESTION_WORDS | frozenset(
 
 # How questions ask, in simplified and in traditional usage (甚么, 何年, 何处), and the scaffolding
 # around the asking (什么原因, 以什么方式, 文中提及): words that say nothing about the subject.
-_ASKING = re.compile(r"^(?:哪|几|何|甚么|什么|多少|怎|为何|为什么|如何|是否|有何)|谁|何$")
+_ASKING = re.compile(r"^(?:哪|几|何|甚么|什么|多少|怎|为何|为什么|如何|是否|有何|第几)|谁|何$|^[这那该本此][场次起个项位家些]$")
 ASKING_SCAFFOLD = frozenset(
     "以及 一种 时候 由于 因为 是因为 原因 文中 提及 提到 根据 文章 本文 可以 会 做 让 且 一 种 时 其中 当中 如果 东西 事情 "
     "方式 主要 哪些 请问 此次 这次 本次 这起 该 后果 情况 问题 地点 身份 时间 年龄 姓名 名字 名称 日期 年份 目的 意义 "
-    "定义 方面 有关 还有 指 要 去 又 但 另 一共 当时".split()
+    "定义 方面 有关 还有 指 要 去 又 但 另 一共 当时 措施 举措 办法 做法 内容 作用 特点 要求".split()
 )
 # jieba sometimes glues a function character to a word in a question ("年于", "后以"); what is left
 # after taking it off is the word that was meant.
-GLUED_CHARACTERS = "的是于以在了和与为被把由时"
+GLUED_CHARACTERS = "的是于以在了和与为被把由时有也都就还又才将曾"
 
 
 def is_content_word(word: str) -> bool:
