@@ -126,7 +126,8 @@ def test_eval_in_small_bases_asks_each_article_its_questions_and_samples_the_off
     assert figures["base_articles"] == 3 and figures["bases"] == 3  # eight articles: 3 + 3 + 2
     assert figures["questions"] == 2 * len(PLACES)
     assert figures["answer-in-top1"] >= 0.9 and figures["answered-right"] <= figures["answer-in-top1"]
-    assert 0 <= figures["false-answer"] <= 1 and figures["baseline"]["false-answer"] == 1.0  # plain BM25 answers all
+    # Plain BM25 answers whatever shares a character with some passage; the bot refuses them.
+    assert figures["false-answer"] == 0.0 and figures["baseline"]["false-answer"] > 0.5
     assert "answered-when-shown" in out
 
 

@@ -56,7 +56,7 @@ def test_start_offers_example_questions_as_buttons_that_ask_them(bot: RunningBot
 def test_questions_answered_with_a_thumbs_up_become_examples(start_bot, api: FakeBotApi, built_knowledge: Path,
                                                              shared_service: QAService,
                                                              question_log: QuestionLog) -> None:
-    liked, shaky = "龙井茶以什么四绝著称", "卧龙国家级自然保护区是哪一年建立的"  # confidence 0.99 and 0.45
+    liked, shaky = "龙井茶以什么四绝著称", "火星上有没有液态水"  # answered with confidence; not answered
     for question in (liked, shaky):
         question_id = question_log.record_question(question, "private", True)
         question_log.record_feedback(question_id, "0123456789abcdef", USER_ID, True)

@@ -60,7 +60,8 @@ def run_bench(work: Path, sets: list[Path], sizes: list[int], settings, baseline
         n_filler = write_base(base, material, size, settings)
         log(f"size {size}: wrote {n_filler} filler articles in {time.perf_counter() - started:.0f} s")
         questions_file = base / "questions.json"
-        questions_file.write_text(json.dumps([q.__dict__ for q in material.questions], ensure_ascii=False),
+        questions_file.write_text(json.dumps([{"text": q.text, "article_key": q.article_key, "answers": q.answers}
+                                               for q in material.questions], ensure_ascii=False),
                                   encoding="utf-8")
         row = {"target": size, "filler_articles": n_filler}
         row["build"] = run_phase("build", base)

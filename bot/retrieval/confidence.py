@@ -79,7 +79,7 @@ def _holds_unglued(terms: np.ndarray, word: str) -> bool:
 
 def _holds_as_numeral(terms: np.ndarray, word: str) -> bool:
     """A number the question wrote in digits (or cn2an turned into digits) that the text writes in Chinese."""
-    if not word.isdigit() or len(word) > 4:
+    if not (word.isascii() and word.isdigit()) or len(word) > 4:
         return False
     chinese = cn2an.an2cn(word)
     return _holds(terms, chinese) or (len(chinese) > 1 and bool(contains(terms, np.array(

@@ -112,7 +112,7 @@ class Segmenter:
 
         A word the dictionary lacks (a name, a number, a typo) counts as rarer than any it has.
         """
-        if word.isdigit():
+        if word.isascii() and word.isdigit():
             # Longer numbers are more specific: "1" is everywhere, "9778" names one fact.
             return min(8.0 + 2.0 * len(word), self._log_total)
         return self._log_total - math.log(max(self._jieba.FREQ.get(word) or 0, 0) + 1)
