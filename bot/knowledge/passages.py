@@ -140,7 +140,9 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int
             if not between_digits:
                 last_break = i + 1
         if i + 1 - piece_start > max_chars:
-            cut = last_break if last_break and last_break > piece_start else _hard_cut(text, piece_start, i + 1)
+            # A break just past the limit (the space after a 22-digit number) is no use: cut before it.
+            fits = last_break and piece_start < last_break <= piece_start + max_chars
+            cut = last_break if fits else _hard_cut(text, piece_start, i + 1)
             pieces.append((piece_start, cut))
             piece_start = cut
             last_break = None
