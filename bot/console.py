@@ -93,4 +93,5 @@ def chat(ask: Callable[..., Answer], read: Callable[[str], str], write: Callable
         question = text
         answer = ask(question, k=LOOKAHEAD)
         following = next_offset(answer.results, 0, threshold) if answer.answered else None
-        write(render_plain(Answer(question, answer.answered, answer.results[:1], related_article_titles(answer)), bold=bold))
+        shown = Answer(question, answer.answered, answer.results[:1], related_article_titles(answer))
+        write(render_plain(shown, bold=bold))

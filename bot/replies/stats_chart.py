@@ -55,7 +55,7 @@ def chart_data(log: QuestionLog, kb: KnowledgeBase, days: int, today: dt.date | 
     today = today or dt.date.today()
     counts = {day: (asked, answered) for day, asked, answered in log.daily(days)}
     first = today - dt.timedelta(days=days - 1)
-    if counts and days > MAX_DAILY_BARS:  # a long period starts at the first day with questions, not years of empty bars
+    if counts and days > MAX_DAILY_BARS:  # a long period starts at its first question, not years of empty bars
         first = max(first, min(dt.date.fromisoformat(day) for day in counts))
     span = [first + dt.timedelta(days=n) for n in range((today - first).days + 1)]
     step = 1 if len(span) <= MAX_DAILY_BARS else 7

@@ -128,7 +128,8 @@ async def rebuild_and_report(message: Message, context: ContextTypes.DEFAULT_TYP
             return
         except QabotError as exc:
             log.warning("reload failed: %s", exc)
-            await reply_html(message, reload_failed_html(build_failure_zh(str(exc)), state.service.kb, damage), quote=quote)
+            reason = build_failure_zh(str(exc))
+            await reply_html(message, reload_failed_html(reason, state.service.kb, damage), quote=quote)
             return
         except OSError as exc:  # e.g. the index directory can't be written
             log.error("reload failed", exc_info=exc)

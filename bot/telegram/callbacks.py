@@ -256,7 +256,8 @@ def with_votes(markup: InlineKeyboardMarkup | None, helpful: int, unhelpful: int
             action = decode(button.callback_data if isinstance(button.callback_data, str) else None, chat_id)
             if isinstance(action, Vote):
                 label, count = (HELPFUL, helpful) if action.helpful else (UNHELPFUL, unhelpful)
-                button = InlineKeyboardButton(f"{label} {count}" if count else label, callback_data=button.callback_data)
+                text = f"{label} {count}" if count else label
+                button = InlineKeyboardButton(text, callback_data=button.callback_data)
             kept.append(button)
         rows.append(kept)
     return InlineKeyboardMarkup(rows)

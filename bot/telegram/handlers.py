@@ -227,8 +227,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     user = update.effective_user
     examples = await _examples(context)
-    await reply_html(message, start_html(user.first_name if user else None, bool(examples), group, context.bot.username),
-                     examples_keyboard(examples, message.chat_id), quote=group)
+    text = start_html(user.first_name if user else None, bool(examples), group, context.bot.username)
+    await reply_html(message, text, examples_keyboard(examples, message.chat_id), quote=group)
 
 
 async def _shared_passage(message: Message, context: ContextTypes.DEFAULT_TYPE, payload: str) -> None:
