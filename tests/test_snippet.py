@@ -108,3 +108,17 @@ def test_snippets_start_at_a_boundary_and_later_results_repeat_nothing(policy_se
         assert start == 0 or body[start - 1] in "。；，"  # begins where a sentence or clause begins
     sentences = [s for r in answer.results for s in r.snippet.replace(ELLIPSIS, "。").split("。") if len(s) > 6]
     assert len(sentences) == len(set(sentences))  # no sentence is shown twice
+
+
+LONG_SENTENCE = ("各区要加强组织领导，落实属地责任，" + "，".join(f"第{n}项工作由相关部门牵头负责并按期完成" for n in range(1, 9))
+                 + "，对新建的社区卫生服务站每个补助30万元，所需资金由市财政统筹安排，确保各项措施落到实处。")
+
+
+def test_a_clause_cut_from_a_long_sentence_is_shown_with_ellipses(tmp_path: Path) -> None:
+    root = write_articles(tmp_path, {"long.txt": f"关于加强社区卫生工作的通知\n\n2021年05月06日 来源：市政府\n\n{LONG_SENTENCE}\n"})
+    build_knowledge_base(make_config(root), workers=1)
+    answer = QAService.open(make_config(root)).ask("新建的社区卫生服务站每个补助多少钱？")
+    snippet = answer.best.snippet
+    assert "每个补助30万元" in snippet and len(snippet) <= 200
+    assert snippet.startswith(ELLIPSIS)  # the sentence began long before this clause
+    assert "".join(snippet.strip(ELLIPSIS).split()) in LONG_SENTENCE

@@ -21,6 +21,8 @@ FRAGMENT_SHARE = 0.3
 # Where a run of clauses may be cut: after a comma, a semicolon, a colon or an enumeration comma,
 # but never inside a number (1,000 or 10:30).
 _CLAUSE_END = re.compile(r"(?<![0-9])[，,；;：:、](?![0-9])|[，；：、]")
+# What ends a sentence, or stands just after its end (a closing quote or bracket).
+_SENTENCE_CLOSE = "。！？!?；;…\n”’」』)）】》\"'"
 # Characters of one token: a number (3.5, 1,000, 50%) or a Latin word; marks never split one.
 _TOKEN = re.compile(r"[0-9A-Za-z]+(?:[.,:%][0-9A-Za-z]+)*%?")
 
@@ -121,8 +123,16 @@ class SnippetBuilder:
         if room > len(ELLIPSIS) and following < last and following not in picked and following not in self.shown:
             texts[lead] += head_of(self.kb.sentence_text(following), room)
         # The answering sentence leads; other fragments follow in the article's order.
+        ends = [b for a, b in runs]
+        ends = [ends[lead]] + ends[:lead] + ends[lead + 1:]
         texts = [texts[lead]] + texts[:lead] + texts[lead + 1:]
         snippet = ELLIPSIS.join(texts)
+        # Sentences over 120 characters were cut at clause breaks: say so where the snippet starts or
+        # stops inside one.
+        if self._starts_inside(runs[lead][0], first):
+            snippet = ELLIPSIS + snippet
+        if not snippet.endswith(ELLIPSIS) and self._stops_inside(ends[-1], last):
+            snippet += ELLIPSIS
         return snippet if len(snippet) <= self.limit else head_of(snippet, self.limit) or snippet[:self.limit]
 
     def _pick(self, chosen: int, article: int, first: int, last: int, length: dict[int, int]) -> set[int]:
@@ -166,6 +176,18 @@ class SnippetBuilder:
             adjacent = best - 1 in picked or best + 1 in picked
             picked.add(best)
             used += length[best] + (0 if adjacent else len(ELLIPSIS))
+
+    def _starts_inside(self, sentence: int, article_first: int) -> bool:
+        """The sentence is a clause cut from a longer one: what precedes it does not end a sentence."""
+        if sentence == article_first:
+            return False
+        passage = int(self.kb.sentence_passage[sentence])
+        before = self.kb.passage_texts[passage][:int(self.kb.sentence_spans[sentence][0])].rstrip(" \t\u3000")
+        return bool(before) and before[-1] not in _SENTENCE_CLOSE
+
+    def _stops_inside(self, sentence: int, article_last: int) -> bool:
+        text = self.kb.sentence_text(sentence).rstrip()
+        return sentence + 1 < article_last and bool(text) and text[-1] not in _SENTENCE_CLOSE
 
     def _article_sentences(self, article: int) -> tuple[int, int]:
         record = self.kb.articles[article]
