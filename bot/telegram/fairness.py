@@ -31,7 +31,8 @@ FLOOD_NOTICE = "消息太多了，我先回答前面的问题，请稍后再问�
 class Fairness:
     """Caps of the lanes; small, so that a flood costs a few replies, not hundreds."""
 
-    chat_waiting: int = 5      # updates of one chat that may wait behind the one running
+    chat_waiting: int = 5      # updates of one private chat that may wait behind the one running (5 s of replies)
+    group_waiting: int = 20    # in a group: a minute of replies at Telegram's 20 a minute
     user_waiting: int = 3      # of those in a group, from one member (who can't take the whole lane)
     grace_seconds: float = 3.0  # how long running updates may go on once the application stops
 
@@ -131,14 +132,15 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             log.debug("update %s collapsed into the same question waiting in chat %s", _id(update), key[1])
             return False
         in_group = key[1] < 0  # in a private chat the chat is the user
-        if len(lane.waiting) < self.fairness.chat_waiting and not (
+        cap = self.fairness.group_waiting if in_group else self.fairness.chat_waiting
+        if len(lane.waiting) < cap and not (
                 in_group and sum(w.user == user for w in lane.waiting) >= self.fairness.user_waiting):
             return True
         self._drop(coroutine)
         lane.dropped += 1
         if lane.dropped == 1:
-            log.warning("chat %s is flooding: updates beyond %d waiting are dropped until it catches up",
-                        key[1], self.fairness.chat_waiting)
+            log.warning("chat %s is flooding: updates beyond the %s waiting are dropped until it catches up",
+                        key[1], "group's" if key[1] < 0 else "chat's")
             self._notify(key[1])
         return False
 
