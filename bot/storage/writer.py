@@ -7,6 +7,7 @@ answer goes out regardless; the log says so once when the trouble starts and onc
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -17,6 +18,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000      # writes waiting; past that they are dropped (and counted), never waited for
+BATCH = 200            # writes committed together when they have queued up
 BUSY_SECONDS = 2.0     # how long one write waits for another process's lock before it counts as lost
 _STOP = object()
 
@@ -27,6 +29,7 @@ class BackgroundWriter:
     def __init__(self, path: Path) -> None:
         self._queue: queue.Queue = queue.Queue(QUEUE_SIZE)
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS)
+        self._conn.execute("PRAGMA synchronous = NORMAL")  # per connection; FULL syncs every commit
         self._conn.execute("PRAGMA foreign_keys = ON")
         self.lost = 0          # writes lost since the log was opened
         self._episode_lost = 0  # in the current run of failures; 0 when writes go through
@@ -52,7 +55,7 @@ class BackgroundWriter:
             return False
         return done.wait(timeout)
 
-    def close(self, timeout: float = 2.0) -> None:
+    def close(self, timeout: float = 5.0) -> None:
         """Finish what is queued (for at most `timeout` seconds), then stop."""
         try:
             self._queue.put(_STOP, timeout=timeout)
@@ -64,19 +67,43 @@ class BackgroundWriter:
 
     def _run(self) -> None:
         while True:
-            job = self._queue.get()
-            if job is _STOP:
+            batch = [self._queue.get()]
+            while len(batch) < BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            jobs = [job for job in batch if isinstance(job, tuple)]
+            if jobs:
+                self._write(jobs)
+            for job in batch:
+                if isinstance(job, threading.Event):
+                    job.set()
+            if any(job is _STOP for job in batch):
                 return
-            if isinstance(job, threading.Event):
-                job.set()
-                continue
-            sql, params = job
+
+    def _write(self, jobs: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """One transaction for what has queued up: under load, one commit for many rows."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            for _ in jobs:
+                self._failed(str(exc))
+            return
+        failed = 0
+        for sql, params in jobs:
             try:
                 self._conn.execute(sql, params)
-            except sqlite3.Error as exc:
+            except sqlite3.Error as exc:  # this row (a vote for an unknown question, say); the others go on
+                failed += 1
                 self._failed(str(exc))
-            else:
-                self._succeeded()
+        try:
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+            for _ in range(len(jobs) - failed):
+                self._failed(str(exc))
+            return
+        if failed < len(jobs):
+            self._succeeded()
 
     def _failed(self, why: str) -> None:
         with self._lock:
