@@ -39,6 +39,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bot.replies.smalltalk import small_talk
 from tests.support.processes import BotProcess, clean_env
 from tests.support.telegram_server import FakeBotApi
 
@@ -275,13 +276,14 @@ def _drive(args: argparse.Namespace, api: FakeBotApi, knowledge: Path, work: Pat
                 while text in said[chat, user]:
                     text = question_text(rng, facts)
                 said[chat, user].add(text)
+                logged = small_talk(text) is None  # 你好 gets a greeting: not searched, not logged
                 if kind == "private":
                     update = api.push_private_text(user, text)
                 else:
                     text = f"/ask@{BOT_USERNAME} {text}" if rng.random() < 0.7 else f"@{BOT_USERNAME} {text}"
                     update = api.push_group_text(chat, user, text)
                 asked.append(Asked(update["update_id"], chat, update["message"]["message_id"], kind == "group",
-                                   logged=kind == "group" or not text.startswith("/")))
+                                   logged=logged and (kind == "group" or not text.startswith("/"))))
             if args.progress and number % 10 == 0:
                 _say(args, f"  burst {number}: {len(asked)} asked, {len(api.sent_messages())} replies so far")
         expected = len(asked) + 2 * args.reloads
