@@ -54,12 +54,7 @@ def evaluate(sets: list[Path], unanswerable: list[Path], config: Config, baselin
     others = [q for path in unanswerable for q in read_questions(path)]
     if limit is not None:
         others = others[:limit]
-    if base_articles is None:
-        bases = [articles]
-    else:
-        articles = list(articles)
-        random.Random(seed).shuffle(articles)
-        bases = [articles[i:i + base_articles] for i in range(0, len(articles), base_articles)]
+    bases = split_into_bases(articles, base_articles, seed)
     log(f"{len(bases)} knowledge base(s) of {len(articles)} articles in all")
     ours, plain, build_s, baseline_build_s = Tally(), Tally(), 0.0, 0.0
     sampler = random.Random(seed + 1)
@@ -89,6 +84,15 @@ def evaluate(sets: list[Path], unanswerable: list[Path], config: Config, baselin
         figures["base_articles"] = base_articles
         figures["bases"] = len(bases)
     return figures
+
+
+def split_into_bases(articles: list[SetArticle], size: int | None, seed: int) -> list[list[SetArticle]]:
+    """The articles shuffled (seeded) into bases of `size`; None: one base of all, in file order."""
+    if size is None:
+        return [list(articles)]
+    shuffled = list(articles)
+    random.Random(seed).shuffle(shuffled)
+    return [shuffled[i:i + size] for i in range(0, len(shuffled), size)]
 
 
 @contextmanager

@@ -22,8 +22,8 @@ import numpy as np
 
 from bot.config import Config
 from bot.errors import QabotError
-from bot.evaluation.command import built_base, one_core
-from bot.evaluation.metrics import simplified
+from bot.evaluation.command import built_base, one_core, split_into_bases
+from bot.evaluation.metrics import shows_answer
 from bot.evaluation.squad import read_questions, read_set_articles
 from bot.retrieval.confidence import FEATURES
 
@@ -73,10 +73,7 @@ def collect(sets: list[Path], sizes: list[int | None], config: Config, off_topic
         articles = read_set_articles([path])
         for size in sizes:
             group = Group(f"{path.stem} @{size or 'all'}")
-            shuffled = list(articles)
-            random.Random(seed).shuffle(shuffled)
-            step = size or len(shuffled)
-            bases = [shuffled[i:i + step] for i in range(0, len(shuffled), step)]
+            bases = split_into_bases(articles, size, seed)
             # The same number of off-topic questions at every size, spread over its bases.
             per_base = max(1, off_topic // len(bases))
             sampler = random.Random(seed + 1 + number)
@@ -88,9 +85,7 @@ def collect(sets: list[Path], sizes: list[int | None], config: Config, off_topic
                         for question in questions:
                             answer = service.ask(question.text, k=1)
                             best = answer.best
-                            gold = [simplified(a) for a in question.answers]
-                            if best and question.is_its_article(best.passage.article.key) \
-                                    and any(g in simplified(best.snippet) for g in gold):
+                            if best and shows_answer(question, best.passage.article.key, best.snippet):
                                 group.positives.append(np.array(answer.features))
                         for question in sampler.sample(others, min(per_base, len(others))):
                             answer = service.ask(question.text, k=1)
@@ -115,7 +110,7 @@ def fit(groups: list[Group], false_answers: float) -> tuple[np.ndarray, float]:
     w = np.array(sample_weights)
     beta = np.zeros(x.shape[1])
     for _ in range(NEWTON_STEPS):
-        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        p = _sigmoid(x @ beta)
         gradient = x.T @ (w * (p - y)) + L2 * beta
         hessian = (x * (w * p * (1 - p))[:, None]).T @ x + L2 * np.eye(len(beta))
         step = np.linalg.solve(hessian, gradient)
@@ -130,8 +125,11 @@ def fit(groups: list[Group], false_answers: float) -> tuple[np.ndarray, float]:
 def probabilities(rows: list[np.ndarray], beta: np.ndarray) -> np.ndarray:
     if not rows:
         return np.zeros(0)
-    x = np.hstack([np.ones((len(rows), 1)), np.array(rows, np.float64)])
-    return 1.0 / (1.0 + np.exp(-(x @ beta)))
+    return _sigmoid(np.hstack([np.ones((len(rows), 1)), np.array(rows, np.float64)]) @ beta)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def lowest_threshold(groups: list[Group], beta: np.ndarray, false_answers: float) -> float:

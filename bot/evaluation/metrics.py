@@ -17,6 +17,11 @@ def simplified(text: str) -> str:
     return "".join(_T2S.convert(text).lower().split())
 
 
+def shows_answer(question: Question, article_key: str, snippet: str) -> bool:
+    """A hit: the snippet is from the question's article (or a near-copy) and holds a gold answer."""
+    return question.is_its_article(article_key) and any(simplified(a) in simplified(snippet) for a in question.answers)
+
+
 @dataclass(frozen=True)
 class Shown:
     """What one system showed for a question: ranked (article key, snippet) pairs and its verdict."""
@@ -48,9 +53,7 @@ class Tally:
             return
         self.questions += 1
         self.answered += shown.answered
-        gold = [simplified(a) for a in question.answers]
-        hits = [question.is_its_article(key) and any(g in simplified(snippet) for g in gold)
-                for key, snippet in shown.ranked[:5]]
+        hits = [shows_answer(question, key, snippet) for key, snippet in shown.ranked[:5]]
         if hits and hits[0]:
             self.top1 += 1
             self.answered_right += shown.answered

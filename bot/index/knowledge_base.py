@@ -168,6 +168,12 @@ class KnowledgeBase:
         last = min(article.first_passage + article.passage_count - 1, index + after)
         return [self.passage(i) for i in range(first, last + 1)]
 
+    def article_sentences(self, article: int) -> tuple[int, int]:
+        """The [first, last) sentence ids of an article."""
+        record = self.articles[article]
+        return (int(self.passage_sentences[record.first_passage]),
+                int(self.passage_sentences[record.first_passage + record.passage_count]))
+
     def sentence_text(self, sentence: int) -> str:
         start, end = self.sentence_spans[sentence]
         return self.passage_texts[int(self.sentence_passage[sentence])][int(start):int(end)]

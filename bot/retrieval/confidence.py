@@ -32,24 +32,10 @@ WEIGHTS = (-11.744, 1.236, 6.079, 3.685, 2.465, 1.629, 4.252, 2.739, -4.805)
 RARITY_CEILING = 18.0
 
 
-def sentence_window_terms(kb: KnowledgeBase, sentence: int) -> np.ndarray:
-    """The terms of a sentence and its neighbours in the same article, sorted."""
-    article = int(kb.passage_article[kb.sentence_passage[sentence]])
-    record = kb.articles[article]
-    lo = int(kb.passage_sentences[record.first_passage])
-    hi = int(kb.passage_sentences[record.first_passage + record.passage_count])
-    rows = np.arange(max(lo, sentence - 1), min(hi, sentence + 2))
-    flat, _ = gather_rows(kb.sentence_terms.offsets, kb.sentence_terms.values, rows)
-    return sorted_unique(flat)
-
-
-def article_terms(kb: KnowledgeBase, article: int) -> np.ndarray:
-    """Every term key of an article's sentences and title, sorted."""
-    record = kb.articles[article]
-    lo = int(kb.passage_sentences[record.first_passage])
-    hi = int(kb.passage_sentences[record.first_passage + record.passage_count])
-    flat, _ = gather_rows(kb.sentence_terms.offsets, kb.sentence_terms.values, np.arange(lo, hi))
-    return sorted_unique(np.concatenate([flat, kb.title_terms[article]]))
+def terms_of(kb: KnowledgeBase, sentences: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
+    """Every term key of these sentences (and of `extra`), sorted."""
+    flat, _ = gather_rows(kb.sentence_terms.offsets, kb.sentence_terms.values, sentences)
+    return sorted_unique(flat if extra is None else np.concatenate([flat, extra]))
 
 
 def word_presence(words: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...], terms: np.ndarray) -> np.ndarray:
@@ -91,11 +77,6 @@ def _holds(terms: np.ndarray, word: str) -> bool:
     return bool(contains(terms, np.array([key], np.int64))[0])
 
 
-def sentence_terms(kb: KnowledgeBase, sentence: int) -> np.ndarray:
-    flat, _ = gather_rows(kb.sentence_terms.offsets, kb.sentence_terms.values, np.array([sentence]))
-    return sorted_unique(flat)
-
-
 def confidence_features(kb: KnowledgeBase, query: Query, sentence: int, segmenter: Segmenter) -> np.ndarray:
     """The features of FEATURES for the result led by `sentence`."""
     words, synonyms = query.content_words, query.content_synonyms
@@ -104,15 +85,16 @@ def confidence_features(kb: KnowledgeBase, query: Query, sentence: int, segmente
     rarity = np.array([min(segmenter.background_idf(w), RARITY_CEILING) for w in words], np.float64)
     total = rarity.sum()
     article = int(kb.passage_article[kb.sentence_passage[sentence]])
-    window = sentence_window_terms(kb, sentence)
-    in_article = word_presence(words, synonyms, article_terms(kb, article))
+    first, last = kb.article_sentences(article)
+    window = terms_of(kb, np.arange(max(first, sentence - 1), min(last, sentence + 2)))
+    in_article = word_presence(words, synonyms, terms_of(kb, np.arange(first, last), kb.title_terms[article]))
     window_coverage = float((rarity * word_presence(words, synonyms, window)).sum() / total)
     rarest = np.argsort(-rarity, kind="stable")[:2]
     pairs = query.content_bigrams
     return np.array([
         window_coverage,
         (rarity * in_article).sum() / total,
-        (rarity * word_presence(words, synonyms, sentence_terms(kb, sentence))).sum() / total,
+        (rarity * word_presence(words, synonyms, terms_of(kb, np.array([sentence])))).sum() / total,
         (rarity[rarest] * in_article[rarest]).sum() / rarity[rarest].sum(),
         (rarity * (1.0 - in_article)).max() / RARITY_CEILING,
         title_named(kb.articles[article].title, query.normalized),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cn2an
 import numpy as np
@@ -28,26 +28,17 @@ MAX_QUESTION_CHARS = 512
 
 @dataclass(frozen=True)
 class Query:
-    """Question terms known to the index, their weights, and what the question had that the index lacks."""
+    """Question terms known to the index with their weights, and the content words the confidence reads."""
 
     normalized: str
     keys: np.ndarray  # int64, sorted unique keys found in the index (question terms and synonyms)
     weights: np.ndarray  # float32, idf x kind weight
     original: np.ndarray  # bool: a question term, not a synonym
-    idf: np.ndarray  # float32 idf of each key
     weight_sum: float  # of all question terms, unseen ones included: the denominator of coverage
-    kinds: np.ndarray  # float32: the kind weight of each key (character, bigram, word, synonym)
-    doc_freq: np.ndarray  # int64: passages holding each key
-    question_keys: np.ndarray  # int64: every question term (no synonyms), in question order, unseen ones too
-    question_idf: np.ndarray  # float32: their idf; a term the index lacks gets the largest possible idf
-    question_found: np.ndarray  # bool: the index has the term
-    question_doc_freq: np.ndarray  # int64: 0 for unseen terms
-    question_kinds: np.ndarray  # float32
-    n_docs: int
-    synonym_source: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # see parse_question
-    content_words: tuple[str, ...] = ()  # the question's words less question and function words (多少, 的)
-    content_synonyms: tuple[tuple[str, ...], ...] = ()  # each content word's synonyms, in the same order
-    content_bigrams: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # int64 character-pair keys inside those words
+    synonym_source: np.ndarray  # int64: for a synonym key, where its question word stands in keys; else -1
+    content_words: tuple[str, ...]  # the question's words less asking and function words (多少, 的)
+    content_synonyms: tuple[tuple[str, ...], ...]  # each content word's synonyms, in the same order
+    content_bigrams: np.ndarray  # int64: the character-pair keys inside those words
 
 
 def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
@@ -91,23 +82,15 @@ def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
         at = np.minimum(np.searchsorted(kept_keys, source_keys), len(kept_keys) - 1)
         stands_in = ~original[found][first] & (kept_keys[at] == source_keys)
         synonym_source[stands_in] = at[stands_in]
+    content = tuple(w for w in words if is_content_word(w))
     return Query(
         normalized=normalized,
         keys=kept_keys,
         weights=(term_idf * kind_array)[found][first],
         original=original[found][first],
-        idf=term_idf[found][first],
         weight_sum=weight_sum,
-        kinds=kind_array[found][first],
-        doc_freq=doc_freq[found][first],
-        question_keys=keys_array[:n_original],
-        question_idf=term_idf[:n_original],
-        question_found=found[:n_original],
-        question_doc_freq=doc_freq[:n_original],
-        question_kinds=kind_array[:n_original],
-        n_docs=n_docs,
         synonym_source=synonym_source,
-        content_words=(content := tuple(w for w in words if is_content_word(w))),
+        content_words=content,
         content_synonyms=tuple(tuple((synonyms or {}).get(w, ())) for w in content),
         content_bigrams=np.unique(np.array([bigram_key(a, b) for w in content for a, b in zip(w, w[1:])
                                             if is_term_char(a) and is_term_char(b)], np.int64)),

@@ -77,11 +77,6 @@ class Ranking:
     articles: np.ndarray  # int32 article of each sentence
     score: np.ndarray  # final score
     coverage: np.ndarray  # in-article coverage, neighbours credited (used to grow snippets)
-    candidate_articles: np.ndarray  # int32, sorted: the articles of the candidates
-    article_stage_one: np.ndarray  # float32: each candidate article's best stage-one passage score
-
-    def stage_one_score(self, article: int) -> float:
-        return float(self.article_stage_one[np.searchsorted(self.candidate_articles, article)])
 
 
 def rank_sentences(kb: KnowledgeBase, query: Query, passage_scores: np.ndarray, candidates: int) -> Ranking | None:
@@ -155,4 +150,4 @@ def rank_sentences(kb: KnowledgeBase, query: Query, passage_scores: np.ndarray, 
         flags = kb.sentence_flags[sentences]
         score = score + TYPE_PRIOR * (((flags & wanted) != 0) & (own > 0))
     return Ranking(sentences.astype(np.int64), articles.astype(np.int32), score.astype(np.float32),
-                   coverage.astype(np.float32), unique_articles.astype(np.int32), article_score)
+                   coverage.astype(np.float32))

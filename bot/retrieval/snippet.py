@@ -111,7 +111,7 @@ class SnippetBuilder:
             self.shown.add(chosen)
             return clause_window(text, self.limit, self._centre(text))
         article = int(self.ranking.articles[row])
-        first, last = self._article_sentences(article)
+        first, last = self.kb.article_sentences(article)
         length = {s: self._length(s) for s in range(first, last)}
         picked = self._pick(chosen, article, first, last, length)
         self.shown |= picked
@@ -188,11 +188,6 @@ class SnippetBuilder:
     def _stops_inside(self, sentence: int, article_last: int) -> bool:
         text = self.kb.sentence_text(sentence).rstrip()
         return sentence + 1 < article_last and bool(text) and text[-1] not in _SENTENCE_CLOSE
-
-    def _article_sentences(self, article: int) -> tuple[int, int]:
-        record = self.kb.articles[article]
-        return (int(self.kb.passage_sentences[record.first_passage]),
-                int(self.kb.passage_sentences[record.first_passage + record.passage_count]))
 
     def _length(self, sentence: int) -> int:
         start, end = self.kb.sentence_spans[sentence]
