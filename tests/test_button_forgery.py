@@ -20,13 +20,20 @@ def press_data(api, user_id, message, data):
     return press(api, user_id, fake, "x")
 
 
+def question_id_of(reply) -> int:
+    """The logged question's id, read from the reply's 👍 button (v:<question id>:<passage>:1|<signature>)."""
+    return int(buttons(reply)["👍"].split(":")[1])
+
+
 def test_another_users_question_cannot_be_opened_from_your_own_chat(bot, api, question_log: QuestionLog) -> None:
-    ask_private(api, USER_ID, PANDA_QUESTION)  # A's question, id 1 in the log
+    theirs = ask_private(api, USER_ID, PANDA_QUESTION)
+    question_id = question_id_of(theirs)  # A's question, as it stands in the log
     mine = ask_private(api, OTHER_USER, "长城有多长")
     sent_before = len(api.sent_messages(OTHER_USER))
-    for data in ("m:1:0",                       # the unsigned form of the attack
-                 encode(More(1, 0), USER_ID),   # A's own signed button, replayed in B's chat
-                 encode(More(1, 0), USER_ID).replace("m:1:0", "m:1:1")):  # altered payload
+    signed = encode(More(question_id, 0), USER_ID)
+    for data in (f"m:{question_id}:0",   # the unsigned form of the attack
+                 signed,                 # A's own signed button, replayed in B's chat
+                 signed.replace(f"m:{question_id}:0", f"m:{question_id}:1")):  # altered payload
         assert press_data(api, OTHER_USER, mine, data)["text"] == EXPIRED_BUTTON
     settled(bot, api)
     assert len(api.sent_messages(OTHER_USER)) == sent_before  # nothing of A's reached B
@@ -34,8 +41,9 @@ def test_another_users_question_cannot_be_opened_from_your_own_chat(bot, api, qu
 
 def test_forged_votes_count_nothing_and_real_ones_count_once(bot, api, question_log: QuestionLog) -> None:
     answer = ask_private(api, USER_ID, PANDA_QUESTION)
+    question_id = question_id_of(answer)
     for _ in range(300):
-        forged = f"v:1:{secrets.token_hex(8)}:0|{secrets.token_urlsafe(12)[:16]}"
+        forged = f"v:{question_id}:{secrets.token_hex(8)}:0|{secrets.token_urlsafe(12)[:16]}"
         assert press_data(api, USER_ID, answer, forged)["text"] == EXPIRED_BUTTON
     assert question_log.stats(days=1).unhelpful == 0
     thumbs_down = buttons(answer)["👎"]

@@ -15,8 +15,6 @@ from zipfile import BadZipFile
 
 from bot.knowledge.page_text import DATE, parse_date
 
-DOCUMENT_SUFFIXES = (".pdf", ".docx")
-
 _PAGE_NUMBER = re.compile(
     r"^[-—–~·\s]*(?:第\s*\d+\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|[Pp]age\s*\d+(?:\s*of\s*\d+)?|\d{1,4})[-—–~·\s]*$")
 _PARAGRAPH_START = re.compile(r"^(?:[\u3000 ]{2,}|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|第[一二三四五六七八九十百\d]+[条章节])")

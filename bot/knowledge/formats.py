@@ -42,7 +42,7 @@ def parse_text(key: str, text: str) -> Article:
     if page.meta.title and (page.meta.date or page.meta.source):
         # A saved page: headline, dateline, body, furniture read as from the page's HTML.
         return _article(key, page.meta, _blocks_from_lines([text for text, _ in page.body]))
-    meta, body = read_page_header(lines, want_title=True)
+    meta, body = read_page_header(lines)
     return _article(key, meta, _blocks_from_lines(body))
 
 

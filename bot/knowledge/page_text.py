@@ -94,7 +94,7 @@ def looks_like_heading(line: str, max_chars: int = 30) -> bool:
     return not any(ch in stripped for ch in "。！？!?；;")
 
 
-def read_page_header(lines: list[str], want_title: bool) -> tuple[PageMeta, list[str]]:
+def read_page_header(lines: list[str]) -> tuple[PageMeta, list[str]]:
     """Take metadata from the top lines and return the remaining body lines, furniture removed."""
     meta = PageMeta()
     index = 0
@@ -113,7 +113,7 @@ def read_page_header(lines: list[str], want_title: bool) -> tuple[PageMeta, list
             _take_publication_line(meta, line)
         elif is_furniture(line):
             pass
-        elif want_title and meta.title is None and len(line) <= 100 and line[-1] not in "。！？!?":
+        elif meta.title is None and len(line) <= 100 and line[-1] not in "。！？!?":
             meta.title = line
         else:
             break

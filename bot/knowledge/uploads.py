@@ -6,7 +6,6 @@ does not read, not what its name says (a picture named .txt), or has no text the
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import tempfile
@@ -109,16 +108,11 @@ def _check_readable(name: str, data: bytes, config: Config) -> None:
         path.write_bytes(data)
         source = read_article_file(path, Path(scratch), len(data) + 1, Path(scratch))
         if isinstance(source, SourceFile):
-            source = analyse_source(source, _analyzer(tuple(load_user_words(config.userdict_path)),
-                                                      config.passages.max_chars), config.passages)
+            # jieba itself is shared (shared_segmenter); a fresh analyser keeps no upload's sentences.
+            analyzer = ArticleAnalyzer(load_user_words(config.userdict_path), config.passages.max_chars)
+            source = analyse_source(source, analyzer, config.passages)
         if isinstance(source, Skipped):
             raise UploadRefused(f"读不出可用的文章内容（{skip_reason_zh(source.reason)}）")
-
-
-@functools.lru_cache(maxsize=1)
-def _analyzer(user_words: tuple[str, ...], max_chars: int) -> ArticleAnalyzer:
-    # Setting up jieba takes about a second; uploads come one at a time, so one analyser is kept.
-    return ArticleAnalyzer(list(user_words), max_chars)
 
 
 def save_upload(config: Config, name: str, data: bytes) -> Path:

@@ -20,7 +20,8 @@ _OS_ERRORS = {
 }
 
 
-def _os_error(text: str) -> str:
+def os_error_zh(text: str) -> str:
+    """An OS error's text (strerror) in Chinese where we know it, else as it is."""
     return _OS_ERRORS.get(text.strip().lower(), text)
 
 
@@ -37,8 +38,8 @@ _RULES: tuple[_Rule, ...] = (
     (re.compile(r"file is neither UTF-8 nor GB18030 text \(not UTF-8 from line (\d+)\)"),
      lambda m: f"既不是 UTF-8 也不是 GB18030 编码（从第 {m[1]} 行起不是 UTF-8）"),
     (re.compile(r"file is neither UTF-8 nor GB18030 text"), lambda m: "既不是 UTF-8 也不是 GB18030 编码的文本"),
-    (re.compile(r"cannot read file: (.*)"), lambda m: f"无法读取文件：{_os_error(m[1])}"),
-    (re.compile(r"cannot read directory: (.*)"), lambda m: f"无法读取目录：{_os_error(m[1])}"),
+    (re.compile(r"cannot read file: (.*)"), lambda m: f"无法读取文件：{os_error_zh(m[1])}"),
+    (re.compile(r"cannot read directory: (.*)"), lambda m: f"无法读取目录：{os_error_zh(m[1])}"),
     (re.compile(r"duplicate of (.+)"), lambda m: f"和 {m[1]} 内容相同"),
     (re.compile(r"no indexable text.*"), lambda m: "没有可以检索的文字（只有标点、符号或网页栏目）"),
     (re.compile(r"no text left after removing the title and page furniture"),

@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.errors import IndexInvalid, IndexMissing, QabotError
 from bot.index.knowledge_base import KnowledgeBase
-from bot.replies.build_wording import build_failure_zh
+from bot.replies.build_wording import build_failure_zh, os_error_zh
 from bot.quality.gate import GateRefused
 from bot.telegram.callbacks import Action, decode, teach_keyboard
 from bot.telegram.quality import gate_refused_html, verdict_html
@@ -169,7 +169,8 @@ def index_damage(index_path: Path) -> str | None:
 def os_error_text(exc: OSError) -> str:
     """'Is a directory: a -> b' rather than a class name."""
     paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p)
-    return f"{exc.strerror or exc}: {paths}" if paths else str(exc.strerror or exc)
+    text = os_error_zh(str(exc.strerror or exc))
+    return f"{text}: {paths}" if paths else text
 
 
 def _number_argument(context: ContextTypes.DEFAULT_TYPE, default: int, maximum: int) -> int | None:

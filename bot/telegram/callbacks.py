@@ -29,6 +29,7 @@ from typing import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.storage import LoggedQuestion
+from bot.telegram.messages import clip
 
 MAX_CALLBACK_BYTES = 64
 MAC_CHARS = 16  # 96 bits of HMAC-SHA256, base64url: guessing one takes ~2**95 tries on the Bot API
@@ -296,17 +297,12 @@ def related_keyboard(passages: Sequence[tuple[str, str]], questions: Sequence[st
                      chat_id: int) -> InlineKeyboardMarkup | None:
     """Under a refusal: a 原文 button per related article, named by its title ((title, passage id) pairs),
     then a button per related question the base answers (pressing one asks it)."""
-    rows = [[InlineKeyboardButton(f"📄 {_clip(title, RELATED_BUTTON_CHARS)}",
+    rows = [[InlineKeyboardButton(f"📄 {clip(title, RELATED_BUTTON_CHARS)}",
                                   callback_data=encode(Original(passage_id), chat_id))]
             for title, passage_id in passages]
     rows += [[InlineKeyboardButton(f"❓ {question}", callback_data=encode(Example(example_key(question)), chat_id))]
              for question in questions]
     return InlineKeyboardMarkup(rows) if rows else None
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def teach_keyboard(rows: Sequence[LoggedQuestion], chat_id: int) -> InlineKeyboardMarkup | None:

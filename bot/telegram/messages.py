@@ -23,7 +23,7 @@ from bot.knowledge.builder import BuildReport
 from bot.replies.browse import ArticlePage, PassageContext
 from bot.replies.render import NOT_ANSWERED, html_source_line, render_result_html
 from bot.replies.build_wording import index_damage_zh, skip_reason_zh
-from bot.retrieval.answer import Answer, Result
+from bot.retrieval.answer import Result
 from bot.storage import LoggedQuestion, Stats
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ def start_html(first_name: str | None, has_examples: bool, group: bool = False,
     """The /start greeting: how to ask here (privately, or in a group), and example questions below it."""
     if group:
         lines = ["大家好！我可以回答知识库里文章的问题，并注明出处。在群里请这样问我：",
-                 f"• 发送 <code>/ask 问题</code>",
+                 "• 发送 <code>/ask 问题</code>",
                  f"• 在消息里 {_at(bot_username)} 并写上问题",
                  "• 回复我的消息"]
     else:
