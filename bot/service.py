@@ -143,7 +143,8 @@ def build_checked(config: Config, serving: Loaded | None, force: bool = False,
     candidate: list[Loaded] = []
 
     def accept(build_dir: Path) -> None:
-        loaded = load(config, KnowledgeBase(config.index_path, build_dir))
+        # The writer hashed every file as it wrote it; reading them all again here would double the cost.
+        loaded = load(config, KnowledgeBase(config.index_path, build_dir, verify=False))
         candidate.append(loaded)
         if gate.checks:
             gate.judge(loaded.ask)

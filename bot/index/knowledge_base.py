@@ -89,8 +89,8 @@ class PassageView:
 class KnowledgeBase:
     """Read-only access to one committed build; safe to share between threads."""
 
-    def __init__(self, root: Path, build_dir: Path | None = None) -> None:
-        files = IndexFiles(root, build_dir)
+    def __init__(self, root: Path, build_dir: Path | None = None, verify: bool = True) -> None:
+        files = IndexFiles(root, build_dir, verify)
         self.files = files
         self.manifest = files.manifest
         self.articles = ArticleTable(files.json("articles"))
