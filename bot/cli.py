@@ -126,7 +126,9 @@ def _lazy(module: str, name: str) -> Command:
 def _eval(args: argparse.Namespace, config: Config) -> int:
     """`qabot eval questions.yaml` runs the admin's checks; SQuAD files go to the evaluation."""
     if all(name.endswith((".yaml", ".yml")) for name in args.files):
-        return _lazy("bot.quality.command", "cmd_checks")(args, config)
+        from bot.quality.command import cmd_checks
+
+        return cmd_checks(args, lambda: _open_service(config).ask)
     return _lazy("bot.evaluation.command", "cmd_eval")(args, config)
 
 
@@ -141,7 +143,7 @@ def _setup_logging(verbosity: int) -> None:
 def cmd_build(args: argparse.Namespace, config: Config) -> int:
     from bot.knowledge.builder import iter_progress
     from bot.quality.gate import GateRefused
-    from bot.replies.build_wording import skip_reason_zh
+    from bot.knowledge.build_wording import skip_reason_zh
     from bot.service import build_checked, checks_path, serving_base
 
     show = not args.no_progress and sys.stderr.isatty()

@@ -17,10 +17,10 @@ from bot.quality.checks import QUESTIONS_FILE, read_checks
 from bot.quality.gate import Gate, Verdict
 from bot.retrieval.answer import Answer
 from bot.retrieval.retriever import Retriever
-from bot.text.analysis import load_user_words
 from bot.text.clean import replace_lone_surrogates
 from bot.text.synonyms import load_synonyms
 from bot.text.terms import shared_segmenter
+from bot.text.user_words import load_user_words
 
 
 @dataclass(frozen=True)

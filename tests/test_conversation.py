@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.console import GOODBYE, HELP, UNKNOWN_COMMAND
+from bot.knowledge.build_wording import build_failure_zh, index_damage_zh, skip_reason_zh
 from bot.knowledge.builder import build_knowledge_base
-from bot.replies.build_wording import build_failure_zh, index_damage_zh, skip_reason_zh
 from bot.replies.examples import EXAMPLE_CONFIDENCE, choose_examples, questions_from_text
 from bot.replies.related import related_article_titles, related_questions, related_results
 from bot.replies.smalltalk import REPLIES, Kind, small_talk

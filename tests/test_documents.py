@@ -8,7 +8,7 @@ from bot.knowledge.builder import build_knowledge_base
 from bot.knowledge.documents import rejoin_lines
 from bot.knowledge.formats import ParseError, parse_document
 from bot.index.knowledge_base import KnowledgeBase
-from bot.replies.build_wording import skip_reason_zh
+from bot.knowledge.build_wording import skip_reason_zh
 from tests.support.documents import make_docx, make_pdf, make_scanned_pdf
 from tests.support.knowledge import config_for, make_knowledge
 

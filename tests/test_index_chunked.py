@@ -84,7 +84,7 @@ def test_reused_articles_give_the_same_arrays_as_a_fresh_build(tmp_path):
 
 
 def test_cached_sentence_terms_equal_fresh_analysis():
-    from bot.text.analysis import ArticleAnalyzer
+    from bot.knowledge.analysis import ArticleAnalyzer
 
     articles = [("长江大桥", [(None, "长江大桥很长。南京的桥很多。")]),
                 ("南京", [("概况", "南京的桥很多。长江大桥很长。")]),

@@ -7,7 +7,8 @@ from hypothesis import given, settings, strategies as st
 from bot.config import PassageSettings
 from bot.knowledge.article import Article, Block
 from bot.knowledge.formats import parse_article
-from bot.knowledge.passages import split_article, split_sentences
+from bot.knowledge.passages import split_article
+from bot.text.sentences import split_sentences
 from tests.support.knowledge import SAMPLE_ARTICLE
 
 SETTINGS = PassageSettings(target_chars=150, max_chars=300)

@@ -18,7 +18,8 @@ from pathlib import Path
 from bot.config import PassageSettings
 from bot.evaluation.squad import Question, load_squad, paragraph_questions
 from bot.knowledge.formats import parse_article
-from bot.knowledge.passages import split_article, split_sentences
+from bot.knowledge.passages import split_article
+from bot.text.sentences import split_sentences
 
 EVAL_PARAGRAPHS = 300  # per set; whole source articles are held out, so the last one may add a few
 FILES_PER_DIR = 1000

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.index.arrays import FileArray, sorted_unique
+from bot.index.arrays import FileArray
+from bot.text.key_sets import sorted_unique
 
 K1 = 1.2
 B = 0.75

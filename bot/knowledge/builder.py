@@ -26,15 +26,17 @@ from bot.errors import BuildFailed, IndexInvalid, IndexMissing, QabotError
 from bot.index.arrays import FileArray
 from bot.index.bm25 import build_sparse_index
 from bot.index.knowledge_base import ArticleRecord, KnowledgeBase
+from bot.index.schema import PIPELINE_VERSION
 from bot.index.store import FORMAT_VERSION, IndexWriter, build_lock
+from bot.knowledge.analysis import ArticleAnalysis, ArticleAnalyzer
 from bot.knowledge.assemble import IndexStream
 from bot.knowledge.files import Skipped, SourceFile, find_article_files, read_article_file
 from bot.knowledge.formats import READER_VERSION, ParseError, parse_article, parse_document
 from bot.knowledge.orphans import end_with_parent
 from bot.knowledge.passages import passage_ids, split_article
 from bot.knowledge.untrusted import one_line
-from bot.text.analysis import PIPELINE_VERSION, ArticleAnalysis, ArticleAnalyzer, load_user_words
 from bot.text.terms import WORD_FLAG
+from bot.text.user_words import load_user_words
 
 log = logging.getLogger(__name__)
 

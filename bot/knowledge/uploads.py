@@ -15,10 +15,11 @@ from pathlib import Path, PurePosixPath
 
 from bot.config import Config
 from bot.knowledge import files
+from bot.knowledge.analysis import ArticleAnalyzer
+from bot.knowledge.build_wording import skip_reason_zh
 from bot.knowledge.builder import analyse_source
 from bot.knowledge.files import Skipped, SourceFile, read_article_file
-from bot.replies.build_wording import skip_reason_zh
-from bot.text.analysis import ArticleAnalyzer, load_user_words
+from bot.text.user_words import load_user_words
 
 UPLOADS_DIR = "uploads"
 DOWNLOAD_LIMIT = 20 * 1000 * 1000  # the Bot API's getFile limit: 20 MB

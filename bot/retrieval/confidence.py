@@ -18,10 +18,11 @@ import math
 import cn2an
 import numpy as np
 
-from bot.index.arrays import contains, gather_rows, sorted_unique
+from bot.index.arrays import gather_rows
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.query import SYNONYM_WEIGHT, Query
 from bot.retrieval.rerank import title_named
+from bot.text.key_sets import contains, sorted_unique
 from bot.text.terms import GLUED_CHARACTERS, Segmenter, bigram_key, word_key
 
 FEATURES = ("window coverage", "article coverage", "sentence coverage", "rarest two in article",

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.index.arrays import gather_rows, sorted_unique
+from bot.index.arrays import gather_rows
 from bot.index.knowledge_base import KnowledgeBase
+from bot.index.schema import FIRST_SENTENCE, HAS_DATE, HAS_NUMBER
 from bot.retrieval.query import SYNONYM_WEIGHT, Query
-from bot.text.analysis import FIRST_SENTENCE, HAS_DATE, HAS_NUMBER
+from bot.text.key_sets import sorted_unique
 from bot.text.match import content_segments, substring_cover
 from bot.text.normalize import normalize
 

@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.errors import IndexInvalid, IndexMissing, QabotError
 from bot.index.knowledge_base import KnowledgeBase
-from bot.replies.build_wording import build_failure_zh, os_error_zh
+from bot.knowledge.build_wording import build_failure_zh, os_error_zh
 from bot.quality.gate import GateRefused
 from bot.telegram.callbacks import Action, decode, teach_keyboard
 from bot.telegram.quality import gate_refused_html, verdict_html

@@ -19,10 +19,10 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 
 from bot.index.knowledge_base import KnowledgeBase
+from bot.knowledge.build_wording import index_damage_zh, skip_reason_zh
 from bot.knowledge.builder import BuildReport
 from bot.replies.browse import ArticlePage, PassageContext
 from bot.replies.render import NOT_ANSWERED, html_source_line, render_result_html
-from bot.replies.build_wording import index_damage_zh, skip_reason_zh
 from bot.retrieval.answer import Result
 from bot.storage import LoggedQuestion, Stats
 

@@ -9,41 +9,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from bot.index.arrays import sorted_unique
-from bot.knowledge.passages import split_sentences
+from bot.index.schema import FIRST_SENTENCE, HAS_DATE, HAS_NUMBER
+from bot.text.key_sets import sorted_unique
 from bot.text.normalize import normalize
-from bot.text.terms import char_terms, shared_segmenter, word_key
-
-# Bump whenever analysed terms would come out differently; cached articles are then re-analysed.
-PIPELINE_VERSION = 5
+from bot.text.sentences import sentence_spans
+from bot.text.terms import char_terms, shared_segmenter
 
 # Policy notices run clauses together with "，" and "；" for hundreds of characters; cut at clause
 # breaks, such a run becomes sentences the rerank can choose between (ncp_policies_dev: +1.1 points
 # of answer-in-top1 at 120 against 300; 80 was worse).
 MAX_SENTENCE_CHARS = 120
 
-HAS_NUMBER = 1
-HAS_DATE = 2
-FIRST_SENTENCE = 4
-
 _NUMBER = re.compile(r"[0-9]|[零〇一二三四五六七八九十两百千万亿]+[多余]?(?:[十百千万亿]|[个名人次种位岁年米元台部座件所])")
 _DATE = re.compile(r"[0-9零〇一二三四五六七八九十]+\s*(?:年|月|日|世纪|年代)|[春夏秋冬]季|(?:公元|西元)前?|朝|时期|期间|之后|之前|以后|以前")
-
-
-def load_user_words(path: Path) -> list[str]:
-    """Words from a jieba user dictionary (``word [freq] [tag]`` a line); missing file, no words."""
-    if not path.is_file():
-        return []
-    words = []
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
-        parts = line.split()
-        if parts and not parts[0].startswith("#"):
-            words.append(parts[0])
-    return words
 
 
 def sentence_flags(normalized_sentence: str, first: bool) -> int:
@@ -51,20 +32,6 @@ def sentence_flags(normalized_sentence: str, first: bool) -> int:
     if _DATE.search(normalized_sentence):
         flags |= HAS_DATE
     return flags | (FIRST_SENTENCE if first else 0)
-
-
-def sentence_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
-    """Sentences of a passage: line breaks end sentences too; blank pieces are dropped."""
-    spans = []
-    offset = 0
-    for line in text.split("\n"):
-        for start, end in split_sentences(line, max_chars):
-            while start < end and line[start].isspace():
-                start += 1
-            if start < end:
-                spans.append((offset + start, offset + end))
-        offset += len(line) + 1
-    return spans
 
 
 @dataclass
@@ -137,5 +104,3 @@ class ArticleAnalyzer:
             result.sentence_flags.append(np.array(flags, dtype=np.uint8))
         return result
 
-
-__all__ = ["ArticleAnalysis", "ArticleAnalyzer", "PIPELINE_VERSION", "load_user_words", "word_key"]
