@@ -96,14 +96,17 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", parents=[common],
                                 help="measure build, disk, load, memory and latency on generated bases of growing size")
-    bench.add_argument("files", nargs="+", metavar="FILE.json", help="SQuAD-format sets to generate the bases from")
+    bench.add_argument("files", nargs="*", metavar="FILE.json", help="SQuAD-format sets to generate the bases from")
     bench.add_argument("--sizes", default="10k,100k,1M", help="passages per base, comma-separated (default 10k,100k,1M)")
     bench.add_argument("--work", default="bench-work", metavar="DIR", help="where the generated bases are written")
     bench.add_argument("--incremental-at", default="100k", metavar="SIZE", help="time a one-article rebuild at this size")
     bench.add_argument("--no-baseline", action="store_true", help="skip plain BM25 (bm25s)")
     bench.add_argument("--keep", action="store_true", help="keep the generated bases")
     bench.add_argument("--output", metavar="FILE.json", help="also write every figure as JSON")
-    bench.set_defaults(handler=_lazy("bot.evaluation.bench", "cmd_bench"))
+    bench.add_argument("--startup", action="store_true",
+                       help="instead: time a cold `qabot ask` and a one-article `qabot build` in fresh processes")
+    bench.add_argument("--runs", type=int, default=5, help="with --startup: runs of each (default 5)")
+    bench.set_defaults(handler=_bench, usage=bench.format_usage)
 
     run = commands.add_parser("run", parents=[common], help="run the Telegram bot (long polling or webhook)")
     run.add_argument("--webhook", metavar="URL", help="public URL Telegram should post updates to")
@@ -130,6 +133,17 @@ def _eval(args: argparse.Namespace, config: Config) -> int:
 
         return cmd_checks(args, lambda: _open_service(config).ask)
     return _lazy("bot.evaluation.command", "cmd_eval")(args, config)
+
+
+def _bench(args: argparse.Namespace, config: Config) -> int:
+    """`qabot bench --startup` times start-up; otherwise the scaling benchmark needs its sets."""
+    if args.startup:
+        return _lazy("bot.evaluation.startup_bench", "cmd_startup_bench")(args, config)
+    if not args.files:
+        sys.stderr.write(args.usage())
+        print("qabot bench: error: give one or more FILE.json sets, or --startup", file=sys.stderr)
+        return 2
+    return _lazy("bot.evaluation.bench", "cmd_bench")(args, config)
 
 
 def _setup_logging(verbosity: int) -> None:

@@ -5,22 +5,24 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from bot.config import Config
 from bot.errors import IndexInvalid, IndexMissing
 from bot.faq.entries import FAQ_FILE, FaqFile, read_faq
 from bot.faq.matcher import CuratedAnswers
 from bot.index.knowledge_base import KnowledgeBase
-from bot.knowledge.builder import BuildReport, build_knowledge_base
-from bot.quality.checks import QUESTIONS_FILE, read_checks
-from bot.quality.gate import Gate, Verdict
+from bot.quality.checks import QUESTIONS_FILE
 from bot.retrieval.answer import Answer
 from bot.retrieval.retriever import Retriever
 from bot.text.clean import replace_lone_surrogates
 from bot.text.synonyms import load_synonyms
 from bot.text.terms import shared_segmenter
 from bot.text.user_words import load_user_words
+
+if TYPE_CHECKING:  # building is imported where it runs: `qabot ask` on a built base never needs it
+    from bot.knowledge.builder import BuildReport
+    from bot.quality.gate import Verdict
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class QAService:
         except IndexMissing:
             if not build_if_missing:
                 raise
+            from bot.knowledge.builder import build_knowledge_base
+
             build_knowledge_base(config)
             kb = KnowledgeBase(config.index_path)
         return cls(config, load(config, kb))
@@ -139,6 +143,10 @@ def build_checked(config: Config, serving: Loaded | None, force: bool = False,
     Raises ChecksInvalid before building when questions.yaml is bad, and GateRefused (nothing
     swapped in) when the new base gets fewer checks right than the serving one, unless forced.
     """
+    from bot.knowledge.builder import build_knowledge_base
+    from bot.quality.checks import read_checks
+    from bot.quality.gate import Gate
+
     gate = Gate(read_checks(checks_path(config)), serving.ask if serving is not None else None, force)
     candidate: list[Loaded] = []
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 
-import cn2an
 import numpy as np
 
 from bot.index.arrays import gather_rows
@@ -68,6 +67,8 @@ def _holds_as_numeral(terms: np.ndarray, word: str) -> bool:
     """A number the question wrote in digits (or cn2an turned into digits) that the text writes in Chinese."""
     if not (word.isascii() and word.isdigit()) or len(word) > 4:
         return False
+    import cn2an  # here, not at the top: importing it takes 0.2 s, and most questions hold no number
+
     chinese = cn2an.an2cn(word)
     return _holds(terms, chinese) or (len(chinese) > 1 and bool(contains(terms, np.array(
         [bigram_key(a, b) for a, b in zip(chinese, chinese[1:])], np.int64)).all()))

@@ -6,7 +6,6 @@ import math
 import warnings
 from dataclasses import dataclass
 
-import cn2an
 import numpy as np
 
 from bot.index.bm25 import SparseIndex, idf
@@ -106,6 +105,8 @@ def numerals_as_digits(normalized: str) -> str | None:
     """The question with Chinese numerals written as digits, when that changes anything."""
     if not any(ch in _NUMERAL_CHARS for ch in normalized):
         return None
+    import cn2an  # here, not at the top: importing it compiles its patterns (0.2 s), and most questions need none
+
     try:
         converted = cn2an.transform(normalized, "cn2an")
     except Exception:  # cn2an raises assorted errors on text it can't read as numbers
