@@ -21,6 +21,9 @@ from bot.service import QAService
 from bot.storage import QuestionLog
 from tests.support.telegram_server import FakeBotApi
 
+# The in-process `qabot` fixture, and the autouse fixture that keeps QABOT_/TELEGRAM_ settings out.
+pytest_plugins = ["tests.support.cli"]
+
 TOKEN = "123456:TEST-token_for-qabot"
 BOT_USERNAME = "qabot_test_bot"
 ADMIN_ID = 1001

@@ -11,6 +11,7 @@ from bot.errors import BuildFailed
 from bot.index.knowledge_base import KnowledgeBase
 from bot.knowledge.builder import build_knowledge_base
 from tests.support.knowledge import REPO, config_for, make_knowledge
+from tests.support.processes import clean_env
 
 
 def skipped_reasons(report):
@@ -57,7 +58,7 @@ def test_size_limit_comes_from_config(tmp_path):
     assert skipped_reasons(report)["articles/medium.txt"].endswith("over the 0.5 MB limit")
 
 
-def test_no_usable_article_fails_and_keeps_what_was_stored(tmp_path):
+def test_no_usable_article_fails_and_keeps_what_was_stored(qabot, tmp_path):
     knowledge = make_knowledge(tmp_path)
     config = config_for(knowledge)
     build_knowledge_base(config)
@@ -66,8 +67,7 @@ def test_no_usable_article_fails_and_keeps_what_was_stored(tmp_path):
     with pytest.raises(BuildFailed, match="no usable article"):
         build_knowledge_base(config)
     assert KnowledgeBase(config.index_path).articles[0].title.startswith("迎接省党代会")
-    result = subprocess.run([sys.executable, "-m", "bot", "build", "--knowledge", str(knowledge)],
-                            capture_output=True, text=True)
+    result = qabot("build", "--knowledge", str(knowledge))
     assert result.returncode == 2 and "no usable article" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -91,7 +91,7 @@ def test_unreadable_file_and_directory_are_skipped(tmp_path):
     (knowledge / "articles" / "locked").chmod(0o000)
     try:
         result = subprocess.run([*prefix, sys.executable, "-m", "bot", "build", "--knowledge", str(knowledge),
-                                 "--no-progress"], capture_output=True, text=True)
+                                 "--no-progress"], capture_output=True, text=True, env=clean_env(), cwd=REPO)
     finally:
         (knowledge / "articles" / "locked").chmod(0o755)
     assert result.returncode == 0, result.stderr

@@ -1,22 +1,24 @@
-"""The `qabot` command as users and other tools call it: a real process, real files."""
+"""The `qabot` command as users and other tools call it: `bot.cli.main` in this process, real files.
+
+A few run as real processes: the installed entry point, and the exit status a shell sees.
+"""
 
 import json
-import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from bot.config import RetrievalSettings
+from bot.cli import _parser
 from tests.support.knowledge import make_knowledge
+from tests.support.processes import clean_env
 
 QUESTION = "近三年引进了多少急需紧缺人才？"
 RESULT_KEYS = {"snippet", "passage", "title", "source", "date", "url", "article", "passage_id", "score"}
-
-
-def qabot(*args, stdin=None, env=None, cwd=None):
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          env=full_env, cwd=cwd)
+SNIPPET_CHARS = RetrievalSettings().snippet_chars
 
 
 @pytest.fixture
@@ -26,14 +28,14 @@ def knowledge(tmp_path):
 
 def check_result_shape(result):
     assert set(result) == RESULT_KEYS
-    assert isinstance(result["snippet"], str) and 0 < len(result["snippet"]) <= 200
+    assert isinstance(result["snippet"], str) and 0 < len(result["snippet"]) <= SNIPPET_CHARS
     assert result["snippet"] in result["passage"] or len(result["passage"]) > 0
     assert isinstance(result["score"], float)
     assert result["date"] is None or len(result["date"]) == 10
     assert len(result["passage_id"]) == 16
 
 
-def test_ask_builds_when_needed_and_answers_the_sample(knowledge):
+def test_ask_builds_when_needed_and_answers_the_sample(qabot, knowledge):
     result = qabot("ask", "--knowledge", str(knowledge), QUESTION)
     assert result.returncode == 0, result.stderr
     assert "9778" in result.stdout
@@ -43,7 +45,7 @@ def test_ask_builds_when_needed_and_answers_the_sample(knowledge):
     assert "building" in result.stderr
 
 
-def test_ask_json_contract(knowledge):
+def test_ask_json_contract(qabot, knowledge):
     result = qabot("ask", "--json", "-k", "3", "--knowledge", str(knowledge), QUESTION)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
@@ -62,7 +64,7 @@ def test_ask_json_contract(knowledge):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_ask_json_lines_from_stdin(knowledge):
+def test_ask_json_lines_from_stdin(qabot, knowledge):
     questions = [QUESTION, "", "量子纠缠的实验原理", "全省新发展党员多少名？"]
     result = qabot("ask", "--json", "-", "--knowledge", str(knowledge), stdin="\n".join(questions) + "\n")
     assert result.returncode == 0, result.stderr
@@ -73,13 +75,13 @@ def test_ask_json_lines_from_stdin(knowledge):
     assert "26.98万" in answers[2]["results"][0]["snippet"]
 
 
-def test_knowledge_from_environment(knowledge, tmp_path):
+def test_knowledge_from_environment(qabot, knowledge, tmp_path):
     result = qabot("ask", "--json", QUESTION, env={"QABOT_KNOWLEDGE": str(knowledge)}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["answered"] is True
 
 
-def test_build_summary(knowledge):
+def test_build_summary(qabot, knowledge):
     (knowledge / "articles" / "empty.txt").write_text("")
     result = qabot("build", "--knowledge", str(knowledge))
     assert result.returncode == 0, result.stderr
@@ -97,7 +99,7 @@ def test_build_summary(knowledge):
     ("passages:\n  target_chars: 200\n  max_chars: 100\n", "max_chars must not be smaller"),
     ("retrieval:\n  candidates: 501\n", "retrieval.candidates must be between retrieval.top_k and 500"),
 ])
-def test_config_errors_are_one_line(knowledge, tmp_path, config_text, message):
+def test_config_errors_are_one_line(qabot, knowledge, tmp_path, config_text, message):
     config = tmp_path / "bad.yaml"
     config.write_text(config_text, encoding="utf-8")
     result = qabot("ask", "--knowledge", str(knowledge), "--config", str(config), QUESTION)
@@ -106,7 +108,7 @@ def test_config_errors_are_one_line(knowledge, tmp_path, config_text, message):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
-def test_config_from_environment_variable(knowledge, tmp_path):
+def test_config_from_environment_variable(qabot, knowledge, tmp_path):
     config = tmp_path / "c.yaml"
     config.write_text("retrieval:\n  snippet_chars: 60\n", encoding="utf-8")
     result = qabot("ask", "--json", "--knowledge", str(knowledge), QUESTION, env={"QABOT_CONFIG": str(config)})
@@ -114,13 +116,29 @@ def test_config_from_environment_variable(knowledge, tmp_path):
     assert len(json.loads(result.stdout)["results"][0]["snippet"]) <= 60
 
 
-def test_every_command_has_help():
-    for command in ("build", "ask", "chat", "eval", "run"):
+def test_every_command_has_help(qabot):
+    commands = next(a for a in _parser()._actions if a.dest == "command").choices
+    assert {"build", "ask", "chat", "eval", "fit-confidence", "bench", "run"} <= set(commands)
+    for command in commands:
         result = qabot(command, "--help")
-        assert result.returncode == 0 and "usage: qabot" in result.stdout, command
+        assert result.returncode == 0 and result.stdout.startswith(f"usage: qabot {command}"), command
 
 
-def test_an_os_error_is_one_line_and_keeps_the_served_index(knowledge):
+def test_the_installed_entry_point_runs_and_exits_with_the_status_a_shell_sees(knowledge, tmp_path):
+    """The `qabot` script pip installed (not `python -m bot`): --version, and exit status 2 for a bad config."""
+    script = shutil.which("qabot", path=str(Path(sys.executable).parent))
+    assert script is not None, "pip install -e . installs a qabot script beside this Python"
+    version = subprocess.run([script, "--version"], capture_output=True, text=True, env=clean_env(), timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("qabot ")
+    config = tmp_path / "bad.yaml"
+    config.write_text("colour: blue\n", encoding="utf-8")
+    bad = subprocess.run([script, "ask", "--knowledge", str(knowledge), "--config", str(config), QUESTION],
+                         capture_output=True, text=True, env=clean_env(), timeout=60)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("qabot: error: unknown config key 'colour'") and bad.stderr.count("\n") == 1
+
+
+def test_an_os_error_is_one_line_and_keeps_the_served_index(qabot, knowledge):
     assert qabot("build", "--knowledge", str(knowledge)).returncode == 0
     current = knowledge / ".index" / "CURRENT"
     target = current.resolve()

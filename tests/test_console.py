@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Iterable
 
-import bot
 from bot.config import RetrievalSettings
 from bot.console import GOODBYE, NO_MORE, NO_QUESTION_YET, chat
 from bot.replies.render import NOT_ANSWERED, render_plain
 from bot.service import QAService
 from tests.conftest import NO_ANSWER_QUESTION, PANDA_FACT, PANDA_QUESTION
 
-REPO = Path(bot.__file__).resolve().parents[1]
 THRESHOLD = RetrievalSettings().answer_threshold
 
 
@@ -68,12 +63,8 @@ def test_ctrl_c_and_quit_end_cleanly(shared_service: QAService) -> None:
     assert code == 0 and out[-1] == GOODBYE and len(out) == 2  # greeting, goodbye: nothing asked
 
 
-def test_qabot_chat_command_reads_stdin_until_eof(built_knowledge: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QABOT_", "TELEGRAM_"))}
-    env["PYTHONPATH"] = str(REPO)
-    done = subprocess.run([sys.executable, "-m", "bot", "chat", "--knowledge", str(built_knowledge)],
-                          input=f"{PANDA_QUESTION}\nmore\n", capture_output=True, text=True, env=env,
-                          timeout=60, cwd=REPO)
+def test_qabot_chat_command_reads_stdin_until_eof(qabot, built_knowledge: Path) -> None:
+    done = qabot("chat", "--knowledge", str(built_knowledge), stdin=f"{PANDA_QUESTION}\nmore\n")
     assert done.returncode == 0, done.stderr
     assert PANDA_FACT in unbold(done.stdout) and "Traceback" not in done.stderr
     assert done.stdout.rstrip().endswith(GOODBYE)

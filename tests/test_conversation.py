@@ -17,7 +17,6 @@ from bot.replies.related import related_article_titles, related_questions, relat
 from bot.replies.smalltalk import REPLIES, Kind, small_talk
 from bot.service import QAService
 from tests.conftest import NO_ANSWER_QUESTION, PANDA_QUESTION, make_config, write_articles
-from tests.test_cli import qabot
 from tests.test_console import converse
 
 
@@ -136,7 +135,7 @@ def test_chat_refusal_offers_only_related_titles(shared_service: QAService) -> N
     assert "长城的长度与历史" in out[2] and "西湖龙井茶的产地" not in out[2]
 
 
-def test_ask_with_an_empty_question_prints_usage(built_knowledge: Path) -> None:
+def test_ask_with_an_empty_question_prints_usage(qabot, built_knowledge: Path) -> None:
     for question in ("", "   "):
         done = qabot("ask", "--knowledge", str(built_knowledge), question)
         assert done.returncode == 2 and done.stdout == ""

@@ -1,4 +1,4 @@
-"""`qabot eval` and `qabot bench` on a small SQuAD-format set written to disk, run as real processes."""
+"""`qabot eval` and `qabot bench` on a small SQuAD-format set written to disk (the bench times its phases in child processes)."""
 
 import json
 import random
@@ -7,7 +7,6 @@ from pathlib import Path
 from bot.config import load_config
 from bot.evaluation.bench_data import filler_article, load_material, write_base
 from bot.evaluation.squad import load_squad
-from tests.support.processes import clean_env, qabot
 
 PLACES = ["青龙湖", "白鹭洲", "金沙滩", "紫云山", "翠屏峰", "石门渡", "桃花坞", "落霞谷"]
 STOCK_SENTENCE = "该地已列入省级风景名胜区名录。"  # under every title: a set's stock phrase
@@ -30,9 +29,8 @@ def squad_set(path: Path) -> Path:
     return path
 
 
-def test_eval_prints_the_figures_as_json_and_finds_the_answers(tmp_path):
-    result = qabot("eval", str(squad_set(tmp_path / "set.json")), "--json", "--knowledge", str(tmp_path / "k"),
-                   env=clean_env())
+def test_eval_prints_the_figures_as_json_and_finds_the_answers(qabot, tmp_path):
+    result = qabot("eval", str(squad_set(tmp_path / "set.json")), "--json", "--knowledge", str(tmp_path / "k"))
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["questions"] == 2 * len(PLACES)
@@ -70,12 +68,11 @@ def test_write_base_writes_the_held_out_articles_and_filler_beside_them(tmp_path
     assert len(load_squad(set_path)) == len(PLACES)
 
 
-def test_bench_measures_every_size_and_the_incremental_rebuild(tmp_path):
+def test_bench_measures_every_size_and_the_incremental_rebuild(qabot, tmp_path):
     set_path = squad_set(tmp_path / "set.json")
     output = tmp_path / "figures.json"
     result = qabot("bench", str(set_path), "--sizes", "60", "--incremental-at", "60", "--no-baseline",
-                   "--work", str(tmp_path / "work"), "--output", str(output), "--knowledge", str(tmp_path / "k"),
-                   env=clean_env(), timeout=300)
+                   "--work", str(tmp_path / "work"), "--output", str(output), "--knowledge", str(tmp_path / "k"))
     assert result.returncode == 0, result.stderr
     figures = json.loads(output.read_text(encoding="utf-8"))
     assert [row["target"] for row in figures["sizes"]] == [0, 60]
@@ -88,12 +85,11 @@ def test_bench_measures_every_size_and_the_incremental_rebuild(tmp_path):
     assert "passages" in result.stdout  # the table
 
 
-def test_bench_on_a_set_too_small_to_split_says_so_in_one_line(tmp_path):
+def test_bench_on_a_set_too_small_to_split_says_so_in_one_line(qabot, tmp_path):
     one_title = tmp_path / "one.json"
     data = json.loads(squad_set(tmp_path / "set.json").read_text(encoding="utf-8"))
     one_title.write_text(json.dumps({"data": data["data"][:1]}, ensure_ascii=False), encoding="utf-8")
-    result = qabot("bench", str(one_title), "--sizes", "60", "--no-baseline", "--work", str(tmp_path / "work"),
-                   env=clean_env())
+    result = qabot("bench", str(one_title), "--sizes", "60", "--no-baseline", "--work", str(tmp_path / "work"))
     assert result.returncode != 0
     assert "too small for a bench" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -14,7 +14,6 @@ from bot.faq.writer import FaqWriteError, add_entry
 from bot.service import QAService
 from bot.text.terms import Segmenter
 from tests.conftest import PANDA_FACT, PANDA_QUESTION, make_config
-from tests.support.processes import clean_env, qabot
 
 LIBRARY = """
 - questions: [图书馆几点开门, 图书馆的开放时间]
@@ -83,13 +82,12 @@ def test_a_file_of_the_wrong_type_is_one_skip_not_an_error() -> None:
     assert broken.entries == () and "YAML" in broken.skipped[0].reason
 
 
-def test_ask_json_puts_the_curated_answer_first(knowledge_copy: Path) -> None:
+def test_ask_json_puts_the_curated_answer_first(qabot, knowledge_copy: Path) -> None:
     (knowledge_copy / "faq.yaml").write_text(LIBRARY + "- questions: 7\n  answer: x\n", encoding="utf-8")
-    env = clean_env()
-    built = qabot("build", "--knowledge", str(knowledge_copy), "--workers", "1", env=env)
+    built = qabot("build", "--knowledge", str(knowledge_copy), "--workers", "1")
     assert built.returncode == 0, built.stderr
     assert "faq.yaml 第 3 条: questions 应当是一个或多个问题的列表" in built.stdout
-    result = qabot("ask", "--json", "-k", "3", "--knowledge", str(knowledge_copy), "圖書館什麼時候開門", env=env)
+    result = qabot("ask", "--json", "-k", "3", "--knowledge", str(knowledge_copy), "圖書館什麼時候開門")
     answer = json.loads(result.stdout)
     assert answer["answered"] is True
     first = answer["results"][0]
@@ -97,7 +95,7 @@ def test_ask_json_puts_the_curated_answer_first(knowledge_copy: Path) -> None:
     assert first["source"] == "市图书馆" and first["url"] == "https://example.com/library"
     assert first["title"].startswith("常见问题") and len(first["passage_id"]) == 16
     assert len(answer["results"]) == 3 and all(r["article"] != "faq.yaml" for r in answer["results"][1:])
-    plain = qabot("ask", "--knowledge", str(knowledge_copy), PANDA_QUESTION, env=env)
+    plain = qabot("ask", "--knowledge", str(knowledge_copy), PANDA_QUESTION)
     assert "大熊猫的食物与生活习性" in plain.stdout and "常见问题" not in plain.stdout
 
 

@@ -18,6 +18,7 @@ from bot.index.knowledge_base import KnowledgeBase
 from bot.index.store import CURRENT, current_build_dir
 from bot.knowledge.builder import build_knowledge_base
 from tests.support.knowledge import config_for, make_knowledge
+from tests.support.processes import REPO, clean_env
 
 
 def test_bm25_matches_a_plain_reference():
@@ -160,7 +161,7 @@ def test_killed_build_keeps_the_old_index(tmp_path):
     before = current_build_dir(config.index_path).resolve()
     make_knowledge(tmp_path, with_sample=False, files=many)
     child = subprocess.Popen([sys.executable, "-m", "bot", "build", "--knowledge", str(knowledge), "--workers", "1"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_env(), cwd=REPO)
     deadline = time.monotonic() + 30
     builds = config.index_path / "builds"
     while time.monotonic() < deadline and not any(p.name.startswith(".tmp") for p in builds.iterdir()):
@@ -203,15 +204,14 @@ def _garbage_array(build_dir):
     (_garbage_array, "is damaged"),
     (lambda d: (d / "manifest.json").unlink(), "is damaged"),
 ])
-def test_damaged_index_gives_one_clear_error(tmp_path, damage, message):
+def test_damaged_index_gives_one_clear_error(qabot, tmp_path, damage, message):
     config = config_for(make_knowledge(tmp_path))
     build_knowledge_base(config)
     damage(current_build_dir(config.index_path))
     with pytest.raises(IndexInvalid, match=message) as error:
         KnowledgeBase(config.index_path)
     assert str(config.index_path) in str(error.value) and "qabot build" in str(error.value)
-    result = subprocess.run([sys.executable, "-m", "bot", "ask", "--knowledge", str(config.knowledge_dir), "人才"],
-                            capture_output=True, text=True)
+    result = qabot("ask", "--knowledge", str(config.knowledge_dir), "人才")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert message in result.stderr

@@ -10,7 +10,8 @@ import pytest
 from bot.errors import IndexInvalid
 from bot.index.knowledge_base import KnowledgeBase
 from tests.conftest import ADMIN_ID, PANDA_FACT, PANDA_QUESTION, TOKEN, USER_ID
-from tests.support.processes import clean_env, qabot
+from tests.support.processes import clean_env
+from tests.support.processes import qabot as qabot_process
 from tests.test_reliability import _ask, _reloadable
 
 
@@ -45,26 +46,26 @@ def test_flipped_bytes_in_any_file_are_found_at_load(knowledge_copy: Path) -> No
     assert len(KnowledgeBase(index).articles) == 6  # put back, it loads again
 
 
-def test_a_damaged_header_is_one_line_from_ask_and_run_and_build_repairs_it(knowledge_copy: Path, api) -> None:
+def test_a_damaged_header_is_one_line_from_ask_and_run_and_build_repairs_it(qabot, knowledge_copy: Path, api) -> None:
     index = knowledge_copy / ".index"
     overwrite(build_dir(index) / "passages.terms.values.npy", 12, b"\x00" * 10)  # ten bytes of the header
-    asked = qabot("ask", "--knowledge", str(knowledge_copy), PANDA_QUESTION, env=clean_env())
+    asked = qabot("ask", "--knowledge", str(knowledge_copy), PANDA_QUESTION)
     assert asked.returncode == 2 and "Traceback" not in asked.stderr
     assert asked.stderr.splitlines() == [
         f"qabot: error: knowledge base at {index} is damaged (passages.terms.values.npy does not match its checksum); "
         "run `qabot build` to rebuild it"]
 
-    ran = qabot("run", "--knowledge", str(knowledge_copy),
-                env=clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BOT_API_URL=api.base_url))
+    ran = qabot_process("run", "--knowledge", str(knowledge_copy),
+                        env=clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BOT_API_URL=api.base_url))
     assert ran.returncode == 2 and "Traceback" not in ran.stderr
     assert ran.stderr.strip().splitlines()[-1].startswith(f"qabot: error: knowledge base at {index} is damaged")
     assert api.request_count("getUpdates") == 0
 
-    built = qabot("build", "--knowledge", str(knowledge_copy), "--no-progress", env=clean_env())
+    built = qabot("build", "--knowledge", str(knowledge_copy), "--no-progress")
     assert built.returncode == 0, built.stderr
     assert ("built anew: the previous index could not be read (knowledge base at "
             f"{index} is damaged (passages.terms.values.npy does not match its checksum))") in built.stdout
-    asked = qabot("ask", "--knowledge", str(knowledge_copy), PANDA_QUESTION, env=clean_env())
+    asked = qabot("ask", "--knowledge", str(knowledge_copy), PANDA_QUESTION)
     assert asked.returncode == 0 and "12到38" in asked.stdout
 
 

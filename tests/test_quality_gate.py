@@ -8,7 +8,6 @@ import pytest
 
 from tests.conftest import ADMIN_ID, PANDA_QUESTION, make_config
 from tests.support.knowledge import SAMPLE_ARTICLE, make_knowledge
-from tests.support.processes import clean_env, qabot
 from tests.test_telegram_bot import ask_private
 
 QUESTION = "近三年引进了多少急需紧缺人才？"
@@ -33,44 +32,41 @@ def _break_the_answer(knowledge: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("9778", "1234"), encoding="utf-8")
 
 
-def test_eval_prints_each_check(knowledge: Path) -> None:
-    env = clean_env()
-    result = qabot("eval", "--knowledge", str(knowledge), str(knowledge / "questions.yaml"), env=env)
+def test_eval_prints_each_check(qabot, knowledge: Path) -> None:
+    result = qabot("eval", "--knowledge", str(knowledge), str(knowledge / "questions.yaml"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"✓ {QUESTION}（应含 “9778”）", "✓ 比特币今天多少钱（应拒答）", "2/2 项通过"]
     (knowledge / "questions.yaml").write_text(CHECKS.replace("比特币今天多少钱\n  refuse: true", "比特币今天多少钱\n  expect: 元"),
                                               encoding="utf-8")
-    failed = qabot("eval", "--knowledge", str(knowledge), str(knowledge / "questions.yaml"), env=env)
+    failed = qabot("eval", "--knowledge", str(knowledge), str(knowledge / "questions.yaml"))
     assert failed.returncode == 1 and "✗ 比特币今天多少钱（应含 “元”） 实际：（拒答）" in failed.stdout
 
 
-def test_a_build_that_gets_fewer_checks_right_is_not_swapped_in(knowledge: Path) -> None:
-    env = clean_env()
-    first = qabot("build", "--knowledge", str(knowledge), "--workers", "1", env=env)
+def test_a_build_that_gets_fewer_checks_right_is_not_swapped_in(qabot, knowledge: Path) -> None:
+    first = qabot("build", "--knowledge", str(knowledge), "--workers", "1")
     assert first.returncode == 0 and "questions.yaml：2/2 项通过" in first.stdout
     _break_the_answer(knowledge)
-    refused = qabot("build", "--knowledge", str(knowledge), "--workers", "1", env=env)
+    refused = qabot("build", "--knowledge", str(knowledge), "--workers", "1")
     assert refused.returncode == 3
     assert "新知识库 1/2 项通过，原来的 2/2" in refused.stdout
     assert f"变差：✗ {QUESTION}（应含 “9778”）" in refused.stdout and "--force" in refused.stdout
     assert refused.stderr.count("\n") == 1 and "没有换上" in refused.stderr
-    assert "9778" in qabot("ask", "--knowledge", str(knowledge), QUESTION, env=env).stdout  # the old base serves
-    forced = qabot("build", "--knowledge", str(knowledge), "--workers", "1", "--force", env=env)
+    assert "9778" in qabot("ask", "--knowledge", str(knowledge), QUESTION).stdout  # the old base serves
+    forced = qabot("build", "--knowledge", str(knowledge), "--workers", "1", "--force")
     assert forced.returncode == 0 and "已用 force 强制换上新知识库" in forced.stdout
-    assert "1234" in qabot("ask", "--knowledge", str(knowledge), QUESTION, env=env).stdout
+    assert "1234" in qabot("ask", "--knowledge", str(knowledge), QUESTION).stdout
 
 
-def test_an_unknown_key_in_questions_yaml_is_one_line_and_changes_nothing(knowledge: Path) -> None:
-    env = clean_env()
-    assert qabot("build", "--knowledge", str(knowledge), "--workers", "1", env=env).returncode == 0
+def test_an_unknown_key_in_questions_yaml_is_one_line_and_changes_nothing(qabot, knowledge: Path) -> None:
+    assert qabot("build", "--knowledge", str(knowledge), "--workers", "1").returncode == 0
     (knowledge / "questions.yaml").write_text(CHECKS + "- question: 还有吗\n  expected: 有\n", encoding="utf-8")
     _break_the_answer(knowledge)
     for command in (["build", "--workers", "1"], ["eval", str(knowledge / "questions.yaml")]):
-        result = qabot(*command, "--knowledge", str(knowledge), env=env)
+        result = qabot(*command, "--knowledge", str(knowledge))
         assert result.returncode == 2 and result.stdout == ""
         assert result.stderr == (f"qabot: error: {knowledge / 'questions.yaml'} 第 3 项：不认识的键 “expected”"
                                  "（可用的键：question, expect, refuse）\n")
-    assert "9778" in qabot("ask", "--knowledge", str(knowledge), QUESTION, env=env).stdout
+    assert "9778" in qabot("ask", "--knowledge", str(knowledge), QUESTION).stdout
 
 
 def test_reload_keeps_the_old_base_unless_forced(start_bot, api, knowledge_copy: Path, question_log) -> None:

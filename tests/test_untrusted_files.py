@@ -8,7 +8,8 @@ from bot.index.knowledge_base import KnowledgeBase
 from bot.knowledge.builder import build_knowledge_base
 from bot.knowledge.untrusted import read_regular_file
 from tests.support.knowledge import config_for, make_knowledge
-from tests.support.processes import clean_env, qabot
+from tests.support.processes import clean_env
+from tests.support.processes import qabot as qabot_process
 
 SECRET_WORD = "绝密口令七七八八"
 
@@ -21,7 +22,7 @@ def indexed_keys(knowledge):
     return sorted(a.key for a in KnowledgeBase(config_for(knowledge).index_path).articles)
 
 
-def test_links_out_devices_fifos_and_sockets_are_skipped_with_a_reason(tmp_path):
+def test_links_out_devices_fifos_and_sockets_are_skipped_with_a_reason(qabot, tmp_path):
     knowledge = make_knowledge(tmp_path, files={"inner/ok.txt": "内部文章\n\n桥梁建设进展顺利。"})
     articles = knowledge / "articles"
     outside = tmp_path / "outside.txt"
@@ -38,7 +39,8 @@ def test_links_out_devices_fifos_and_sockets_are_skipped_with_a_reason(tmp_path)
     (articles / "inner" / "loop").symlink_to("..", target_is_directory=True)  # back inside: walked once
 
     try:
-        result = qabot("build", "--knowledge", str(knowledge), "--no-progress", env=clean_env(), timeout=60)
+        # A real process: were a FIFO or /dev/zero ever read, the timeout ends it, not the whole suite.
+        result = qabot_process("build", "--knowledge", str(knowledge), "--no-progress", env=clean_env(), timeout=60)
     finally:
         server.close()
     assert result.returncode == 0, result.stderr
@@ -52,8 +54,7 @@ def test_links_out_devices_fifos_and_sockets_are_skipped_with_a_reason(tmp_path)
     assert "articles/inner/ok.txt: 和 articles/inner-link.txt 内容相同" in out  # root files come first
     assert indexed_keys(knowledge) == ["articles/000_be29e6b4f69db29d.txt", "articles/inner-link.txt"]
 
-    asked = qabot("ask", "--json", "--knowledge", str(knowledge), f"{SECRET_WORD} telegram token SECRET",
-                  env=clean_env())
+    asked = qabot("ask", "--json", "--knowledge", str(knowledge), f"{SECRET_WORD} telegram token SECRET")
     assert asked.returncode == 0, asked.stderr
     served = json.dumps(json.loads(asked.stdout)["results"], ensure_ascii=False)
     assert "外部的秘密" not in served and "SECRET-TOKEN" not in served
@@ -73,7 +74,7 @@ def test_reads_stop_at_the_limit_whatever_the_size_says(tmp_path):
     assert read_regular_file(path, tmp_path, 4999).startswith("file is 0.0 MB, over")
 
 
-def test_odd_file_names_are_skipped_escaped_and_never_forge_a_report_line(tmp_path):
+def test_odd_file_names_are_skipped_escaped_and_never_forge_a_report_line(qabot, tmp_path):
     knowledge = make_knowledge(tmp_path)
     articles = os.fsencode(knowledge / "articles")
     with open(os.path.join(articles, b"bad-\xff\xfe.txt"), "w", encoding="utf-8") as handle:
@@ -82,7 +83,7 @@ def test_odd_file_names_are_skipped_escaped_and_never_forge_a_report_line(tmp_pa
     (knowledge / "articles" / forged).write_text("换行\n\n名字里有换行。", encoding="utf-8")
     (knowledge / "articles" / "rtl-\u202etxt.md").write_text("反向\n\n名字会倒着显示。", encoding="utf-8")
 
-    result = qabot("build", "--knowledge", str(knowledge), "--no-progress", env=clean_env())
+    result = qabot("build", "--knowledge", str(knowledge), "--no-progress")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "  articles/bad-\\xff\\xfe.txt: 文件名不是有效的 UTF-8 编码，已跳过，请改名" in lines
@@ -92,7 +93,7 @@ def test_odd_file_names_are_skipped_escaped_and_never_forge_a_report_line(tmp_pa
     assert not any(line.startswith("  evil.txt") for line in lines)
     assert "skipped: 3" in lines
     assert indexed_keys(knowledge) == ["articles/000_be29e6b4f69db29d.txt"]
-    asked = qabot("ask", "--json", "--knowledge", str(knowledge), "名字", env=clean_env())
+    asked = qabot("ask", "--json", "--knowledge", str(knowledge), "名字")
     assert asked.returncode == 0 and json.loads(asked.stdout)["question"] == "名字"
 
 

@@ -10,13 +10,14 @@ import sys
 from pathlib import Path
 
 import bot
+from tests.support.cli import PREFIXES
 
 REPO = Path(bot.__file__).resolve().parents[1]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
     """This environment without any QABOT_/TELEGRAM_ setting, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QABOT_", "TELEGRAM_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PREFIXES)}
     env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", **extra)
     return env
 
