@@ -7,6 +7,7 @@ the page cache, xxh3-128 hashed 0.46-0.63 GB/s (Python, 8 MB reads) and BLAKE2b 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import xxhash
@@ -19,7 +20,8 @@ def file_checksum(path: Path) -> str:
     """The hex checksum of a file's bytes, read a chunk at a time (never the whole file in memory)."""
     digest = xxhash.xxh3_128()
     with open(path, "rb", buffering=0) as handle:
-        buffer = bytearray(_CHUNK)
+        # No bigger than the file: zeroing 8 MB for each of a small base's 21 files took 0.08 s of a build.
+        buffer = bytearray(max(1, min(_CHUNK, os.fstat(handle.fileno()).st_size)))
         view = memoryview(buffer)
         while True:
             count = handle.readinto(buffer)
