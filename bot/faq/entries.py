@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.knowledge.files import Skipped
 
 FAQ_FILE = "faq.yaml"
@@ -55,6 +53,8 @@ def read_faq(path: Path) -> FaqFile:
 
 def parse_faq(text: str) -> FaqFile:
     """Entries from faq.yaml's text; see read_faq."""
+    import yaml  # here: a base without faq.yaml needs no YAML
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-import yaml
-
 from bot.errors import QabotError
 from bot.retrieval.answer import Answer
 from bot.text.normalize import normalize
@@ -45,6 +43,8 @@ def read_checks(path: Path) -> list[Check]:
     """The checks in a questions.yaml; none when the file is missing; ChecksInvalid for any bad entry."""
     if not path.is_file():
         return []
+    import yaml  # here: `qabot ask` imports this module but reads no questions.yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from bot.errors import ConfigError
 from bot.text.normalize import normalize
 
@@ -63,6 +61,8 @@ def read_groups(path: Path) -> list[list[str]]:
     """The groups in an admin's synonyms file; none when it doesn't exist."""
     if not path.is_file():
         return []
+    import yaml  # here: a base without a synonyms file needs no YAML
+
     try:
         groups = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or []
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
