@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.index.arrays import FileArray
+from bot.index.schema import POSTING
 from bot.text.key_sets import sorted_unique
 
 K1 = 1.2
@@ -29,11 +30,6 @@ def idf(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
 def term_saturation(tf: np.ndarray, doc_len: np.ndarray, avg_len: np.ndarray, k1: float = K1, b: float = B) -> np.ndarray:
     """BM25's term-frequency part, normalised by document length."""
     return tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * doc_len / np.maximum(avg_len, 1e-9)))
-
-
-# A posting: the passage and the term's finished BM25 weight in it. Stored side by side, a term's
-# postings are one contiguous read.
-POSTING = np.dtype([("doc", "<i4"), ("weight", "<f4")])
 
 
 @dataclass(frozen=True)

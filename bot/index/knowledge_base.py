@@ -9,6 +9,7 @@ from typing import Any, Iterator, overload
 
 import numpy as np
 
+from bot.index import schema
 from bot.index.bm25 import SparseIndex
 from bot.index.store import IndexFiles
 
@@ -93,23 +94,23 @@ class KnowledgeBase:
         files = IndexFiles(root, build_dir, verify)
         self.files = files
         self.manifest = files.manifest
-        self.articles = ArticleTable(files.json("articles"))
-        self.passage_texts = files.strings("passages.text")
-        self.passage_headings = files.strings("passages.heading")
-        self.passage_ids = files.array("passages.id")
-        self.passage_article = files.array("passages.article")
-        self.passage_terms = files.ragged("passages.terms")
-        self.passage_counts = files.large_array("passages.counts")
-        self.passage_sentences = files.array("passages.sentences", mmap=False)  # offsets into the sentence table
-        self.sentence_spans = files.array("sentences.span")
-        self.sentence_flags = files.array("sentences.flags")
-        self.sentence_passage = files.array("sentences.passage")
-        self.sentence_terms = files.ragged("sentences.terms")
-        self.title_terms = files.ragged("articles.title_terms")
+        self.articles = ArticleTable(files.json(schema.ARTICLES))
+        self.passage_texts = files.strings(schema.PASSAGE_TEXT)
+        self.passage_headings = files.strings(schema.PASSAGE_HEADING)
+        self.passage_ids = files.array(schema.PASSAGE_ID)
+        self.passage_article = files.array(schema.PASSAGE_ARTICLE)
+        self.passage_terms = files.ragged(schema.PASSAGE_TERMS)
+        self.passage_counts = files.array(schema.PASSAGE_COUNTS)
+        self.passage_sentences = files.array(schema.PASSAGE_SENTENCES)  # offsets into the sentence table
+        self.sentence_spans = files.array(schema.SENTENCE_SPAN)
+        self.sentence_flags = files.array(schema.SENTENCE_FLAGS)
+        self.sentence_passage = files.array(schema.SENTENCE_PASSAGE)
+        self.sentence_terms = files.ragged(schema.SENTENCE_TERMS)
+        self.title_terms = files.ragged(schema.TITLE_TERMS)
         self.sparse = SparseIndex(
-            term_keys=files.array("bm25.terms"),
-            indptr=files.array("bm25.indptr"),
-            table=files.large_array("bm25.postings"),
+            term_keys=files.array(schema.BM25_TERMS),
+            indptr=files.array(schema.BM25_INDPTR),
+            table=files.array(schema.BM25_POSTINGS),
             n_docs=len(self.passage_texts),
         )
         self._check_shapes()
@@ -120,17 +121,17 @@ class KnowledgeBase:
     def _check_shapes(self) -> None:
         n = len(self.passage_texts)
         n_sentences = len(self.sentence_flags)
-        sizes = {"passages.heading": (len(self.passage_headings), n), "passages.id": (len(self.passage_ids), n),
-                 "passages.article": (len(self.passage_article), n), "passages.terms": (len(self.passage_terms), n),
-                 "passages.counts": (len(self.passage_counts), len(self.passage_terms.values)),
-                 "passages.sentences": (len(self.passage_sentences), n + 1),
-                 "sentences.span": (len(self.sentence_spans), n_sentences),
-                 "sentences.passage": (len(self.sentence_passage), n_sentences),
-                 "sentences.terms": (len(self.sentence_terms), n_sentences),
-                 "articles.title_terms": (len(self.title_terms), len(self.articles))}
-        for name, (size, expected) in sizes.items():
+        sizes = {schema.PASSAGE_HEADING: (len(self.passage_headings), n), schema.PASSAGE_ID: (len(self.passage_ids), n),
+                 schema.PASSAGE_ARTICLE: (len(self.passage_article), n), schema.PASSAGE_TERMS: (len(self.passage_terms), n),
+                 schema.PASSAGE_COUNTS: (len(self.passage_counts), len(self.passage_terms.values)),
+                 schema.PASSAGE_SENTENCES: (len(self.passage_sentences), n + 1),
+                 schema.SENTENCE_SPAN: (len(self.sentence_spans), n_sentences),
+                 schema.SENTENCE_PASSAGE: (len(self.sentence_passage), n_sentences),
+                 schema.SENTENCE_TERMS: (len(self.sentence_terms), n_sentences),
+                 schema.TITLE_TERMS: (len(self.title_terms), len(self.articles))}
+        for spec, (size, expected) in sizes.items():
             if size != expected:
-                raise self.files.damaged(f"{name} has {size} rows, expected {expected}")
+                raise self.files.damaged(f"{spec.name} has {size} rows, expected {expected}")
         if self.articles.total_passages() != n or int(self.passage_sentences[-1]) != n_sentences:
             raise self.files.damaged("articles, passages and sentences disagree")
 

@@ -1,7 +1,7 @@
-"""The on-disk layout of a knowledge base: versioned, pickle-free, swapped in atomically.
+"""Where builds of a knowledge base live, and writing and opening their files: versioned, pickle-free, swapped in atomically.
 
     <index dir>/CURRENT          symlink to the build being served
-    <index dir>/builds/<id>/     manifest.json, *.npy arrays, *.json tables
+    <index dir>/builds/<id>/     the files bot.index.schema names: manifest.json, *.npy arrays, *.json tables
     <index dir>/builds/.tmp-*    a build in progress; never read, removed by the next build
 
 A build is written in full under a temporary name, renamed, and only then does CURRENT move to
@@ -18,17 +18,15 @@ import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from bot.errors import IndexInvalid, IndexMissing
-from bot.index.arrays import FileArray, RaggedTable, StringTable, pack_ragged, pack_strings
+from bot.index.arrays import FileArray, RaggedTable, StringTable
 from bot.index.checksums import ALGORITHM as CHECKSUM_ALGORITHM, file_checksum
+from bot.index.schema import FORMAT_NAME, FORMAT_VERSION, MANIFEST, Array, Ragged, Read, Table
 
-FORMAT_NAME = "qabot-index"
-FORMAT_VERSION = 3  # 3: the manifest carries a checksum of every file
-MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 # Arrays smaller than this are memory-mapped even where queries read them in scattered pieces:
 # a mapped array costs at most its size in RSS, and mapped reads cost nothing (at 100,000 passages,
@@ -49,27 +47,25 @@ class IndexWriter:
         self._files: dict[str, int] = {}
         self._checksums: dict[str, str] = {}
 
-    def array(self, name: str, values: np.ndarray) -> None:
-        path = self.tmp_dir / f"{name}.npy"
+    def array(self, spec: Array, values: np.ndarray) -> None:
+        """Write a whole array, which must already have the dtype and row shape the schema gives it."""
+        if values.dtype != spec.dtype or values.shape[1:] != spec.row_shape:
+            raise ValueError(f"{spec.file} holds {spec.dtype} rows of shape {spec.row_shape}, "
+                             f"not {values.dtype} of {values.shape[1:]}")
+        path = self.path(spec)
         np.save(path, np.ascontiguousarray(values), allow_pickle=False)
         self.written(path)
 
-    def column(self, name: str, dtype: type, row_shape: tuple[int, ...] = ()) -> "Column":
+    def column(self, spec: Array) -> "Column":
         """An array written a piece at a time; close() makes it a .npy file like array() does."""
-        return Column(self, self.tmp_dir / f"{name}.npy", np.dtype(dtype), row_shape)
+        return Column(self, self.path(spec), spec.dtype, spec.row_shape)
 
-    def strings(self, name: str, strings: Sequence[str]) -> None:
-        blob, offsets = pack_strings(strings)
-        self.array(f"{name}.blob", blob)
-        self.array(f"{name}.offsets", offsets)
+    def path(self, spec: Array) -> Path:
+        """Where the array is written (to read back what this build has written)."""
+        return self.tmp_dir / spec.file
 
-    def ragged(self, name: str, arrays: Sequence[np.ndarray], dtype: type) -> None:
-        values, offsets = pack_ragged(arrays, dtype)
-        self.array(f"{name}.values", values)
-        self.array(f"{name}.offsets", offsets)
-
-    def json(self, name: str, value: Any) -> None:
-        path = self.tmp_dir / f"{name}.json"
+    def json(self, table: Table, value: Any) -> None:
+        path = self.tmp_dir / table.file
         path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         self.written(path)
 
@@ -136,13 +132,6 @@ class Column:
         self._handle.write(b"\x93NUMPY\x01\x00" + body.to_bytes(2, "little") + text.ljust(body - 1) + b"\n")
         self._handle.close()
         self.writer.written(self.path)
-
-    def read(self, start: int, stop: int) -> np.ndarray:
-        """Rows already written (flushed first), read into memory."""
-        self._handle.flush()
-        row_bytes = self.dtype.itemsize * int(np.prod(self.row_shape, dtype=np.int64))
-        return np.fromfile(self.path, dtype=self.dtype, count=(stop - start) * int(np.prod(self.row_shape, dtype=np.int64)),
-                           offset=self.HEADER_BYTES + start * row_bytes).reshape(-1, *self.row_shape)
 
 
 def remove_stale_builds(root: Path) -> None:
@@ -234,8 +223,14 @@ class IndexFiles:
     def damaged(self, why: str) -> IndexInvalid:
         return IndexInvalid(f"knowledge base at {self.root} is damaged ({why})")
 
-    def array(self, name: str, mmap: bool = True) -> np.ndarray:
-        path = self.dir / f"{name}.npy"
+    def array(self, spec: Array) -> np.ndarray | FileArray:
+        """The array read as the schema says: mapped, whole in memory, or (scattered) see _scattered."""
+        if spec.read is Read.SCATTERED:
+            return self._scattered(spec)
+        return self._load(spec, mmap=spec.read is Read.MAPPED)
+
+    def _load(self, spec: Array, mmap: bool) -> np.ndarray:
+        path = self.dir / spec.file
         try:
             values = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
         except Exception as exc:  # a damaged header raises whatever numpy's header parser meets
@@ -244,25 +239,25 @@ class IndexFiles:
         # than the indexing itself on the query path, which slices these arrays thousands of times.
         return values.view(np.ndarray) if mmap else values
 
-    def large_array(self, name: str) -> np.ndarray | FileArray:
+    def _scattered(self, spec: Array) -> np.ndarray | FileArray:
         """An array that queries read in scattered small pieces: read with pread when it is large
         (see FileArray), mapped when it is small enough to be resident whole at no cost."""
-        path = self.dir / f"{name}.npy"
+        path = self.dir / spec.file
         try:
             if path.stat().st_size < MAP_WHOLE_BELOW:
-                return self.array(name)
+                return self._load(spec, mmap=True)
             return FileArray(path)
         except (OSError, ValueError) as exc:
             raise self.damaged(f"{path.name} cannot be read: {exc}") from None
 
-    def strings(self, name: str) -> StringTable:
-        return StringTable(self.array(f"{name}.blob"), self.array(f"{name}.offsets", mmap=False))
+    def strings(self, spec: Ragged) -> StringTable:
+        return StringTable(self.array(spec.values), self.array(spec.offsets))
 
-    def ragged(self, name: str) -> RaggedTable:
-        return RaggedTable(self.large_array(f"{name}.values"), self.array(f"{name}.offsets"))
+    def ragged(self, spec: Ragged) -> RaggedTable:
+        return RaggedTable(self.array(spec.values), self.array(spec.offsets))
 
-    def json(self, name: str) -> Any:
-        path = self.dir / f"{name}.json"
+    def json(self, table: Table) -> Any:
+        path = self.dir / table.file
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, UnicodeDecodeError) as exc:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.index import schema
 from bot.index.schema import FIRST_SENTENCE, HAS_DATE, HAS_NUMBER
 from bot.text.key_sets import sorted_unique
 from bot.text.normalize import normalize
@@ -36,7 +37,7 @@ def sentence_flags(normalized_sentence: str, first: bool) -> int:
 
 @dataclass
 class ArticleAnalysis:
-    """Everything the index stores for one article, passage by passage."""
+    """Everything the index stores for one article, passage by passage (the arrays of bot.index.schema)."""
 
     title_terms: np.ndarray  # int64, sorted unique
     passage_terms: list[np.ndarray]  # int64, unique keys of each passage (title and heading included)
@@ -99,8 +100,9 @@ class ArticleAnalyzer:
                 first = False
             unique, counts = np.unique(np.array(keys, dtype=np.int64), return_counts=True)
             result.passage_terms.append(unique)
-            result.passage_counts.append(np.minimum(counts, 65535).astype(np.uint16))
-            result.sentence_spans.append(np.array(spans, dtype=np.int32).reshape(-1, 2))
-            result.sentence_flags.append(np.array(flags, dtype=np.uint8))
+            count_type = schema.PASSAGE_COUNTS.dtype
+            result.passage_counts.append(np.minimum(counts, np.iinfo(count_type).max).astype(count_type))
+            result.sentence_spans.append(np.array(spans, dtype=schema.SENTENCE_SPAN.dtype).reshape(-1, 2))
+            result.sentence_flags.append(np.array(flags, dtype=schema.SENTENCE_FLAGS.dtype))
         return result
 

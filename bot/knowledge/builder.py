@@ -22,18 +22,19 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from bot.config import Config, PassageSettings
-from bot.errors import BuildFailed, IndexInvalid, IndexMissing, QabotError
+from bot.errors import BuildFailed, IndexInvalid, IndexMissing
+from bot.index import schema
 from bot.index.arrays import FileArray
 from bot.index.bm25 import build_sparse_index
 from bot.index.knowledge_base import ArticleRecord, KnowledgeBase
-from bot.index.schema import PIPELINE_VERSION
-from bot.index.store import FORMAT_VERSION, IndexWriter, build_lock
+from bot.index.schema import FORMAT_VERSION, PIPELINE_VERSION
+from bot.index.store import IndexWriter, build_lock
 from bot.knowledge.analysis import ArticleAnalysis, ArticleAnalyzer
 from bot.knowledge.assemble import IndexStream
 from bot.knowledge.files import Skipped, SourceFile, find_article_files, read_article_file
 from bot.knowledge.formats import READER_VERSION, ParseError, parse_article, parse_document
 from bot.knowledge.orphans import end_with_parent
-from bot.knowledge.passages import passage_ids, split_article
+from bot.knowledge.passages import split_article
 from bot.knowledge.untrusted import one_line
 from bot.text.terms import WORD_FLAG
 from bot.text.user_words import load_user_words
@@ -89,7 +90,6 @@ class AnalysedArticle:
     texts: list[str]
     headings: list[str]
     analysis: ArticleAnalysis
-    text_bytes: int = 0
 
 
 def build_knowledge_base(config: Config, progress: Callable[[Iterable, int], Iterable] | None = None,
@@ -123,7 +123,7 @@ def _build_locked(config: Config, progress, workers: int | None, accept: Callabl
     paths, problems = find_article_files(config.articles_path, config.knowledge_dir)
     report.skipped.extend(problems)
 
-    # key -> the previous build's article number (unchanged) or the file to analyse
+    # key -> the previous build's article number (unchanged bytes) or the file to analyse
     plan: dict[str, int | SourceFile] = {}
     digests: dict[str, str] = {}
     seen_digests: dict[str, str] = {}
@@ -137,7 +137,7 @@ def _build_locked(config: Config, progress, workers: int | None, accept: Callabl
             report.skipped.append(Skipped(source.key, f"duplicate of {seen_digests[source.digest]}"))
             continue
         seen_digests[source.digest] = source.key
-        cached = previous.number.get(source.digest) if previous and previous.by_digest else None
+        cached = previous.reusable.get(source.digest) if previous else None
         plan[source.key] = cached if cached is not None else source
         digests[source.key] = source.digest
 
@@ -159,10 +159,8 @@ def _build_locked(config: Config, progress, workers: int | None, accept: Callabl
                     report.skipped.append(result)
                     continue
                 stream.add(result)
-            elif previous.kb.articles[item].key == key:
-                stream.reuse(previous.kb, item)
             else:
-                stream.add(_rekeyed(previous.get(digests[key]), key))
+                stream.reuse(previous.kb, item, key)
             written.append(key)
         if not written:
             raise BuildFailed("no usable article found in " + str(config.articles_path) + _skip_hint(report.skipped))
@@ -187,20 +185,21 @@ def _build_locked(config: Config, progress, workers: int | None, accept: Callabl
     report.skipped.sort(key=lambda s: s.key)
     report.articles = len(records)
     report.passages = stream.passages
-    report.text_bytes = stream.ends["passages.text.offsets"]
+    report.text_bytes = stream.text_bytes
     return report
 
 
 def _write_sparse(writer: IndexWriter) -> None:
     """The BM25 postings, from the passage terms just written, a chunk at a time."""
     # Read a chunk at a time rather than mapped: mapped pages stay in the build's RSS once read.
-    keys, counts = FileArray(writer.tmp_dir / "passages.terms.values.npy"), FileArray(writer.tmp_dir / "passages.counts.npy")
-    offsets = np.load(writer.tmp_dir / "passages.terms.offsets.npy")
+    keys = FileArray(writer.path(schema.PASSAGE_TERMS.values))
+    counts = FileArray(writer.path(schema.PASSAGE_COUNTS))
+    offsets = np.load(writer.path(schema.PASSAGE_TERMS.offsets))
     sparse = build_sparse_index(keys, counts, offsets,
                                 field_of=lambda start, stop, chunk: (chunk >= WORD_FLAG).astype(np.int64))
-    writer.array("bm25.terms", sparse.term_keys)
-    writer.array("bm25.indptr", sparse.indptr)
-    writer.array("bm25.postings", sparse.table)
+    writer.array(schema.BM25_TERMS, sparse.term_keys)
+    writer.array(schema.BM25_INDPTR, sparse.indptr)
+    writer.array(schema.BM25_POSTINGS, sparse.table)
 
 
 def _skip_hint(skipped: list[Skipped]) -> str:
@@ -211,40 +210,13 @@ def _skip_hint(skipped: list[Skipped]) -> str:
 
 
 class _PreviousBuild:
-    """Articles of the build being served, by content digest, for reuse."""
+    """The build being served: which of its articles can be copied into the new one, by content digest."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, reusable: bool) -> None:
         self.kb = kb
-        self.by_digest = {a.digest: a for a in kb.articles}
-        self.number = {a.digest: n for n, a in enumerate(kb.articles)}
+        # Empty when passages and terms would differ now: the keys are still kept, to report added/changed/removed.
+        self.reusable = {a.digest: n for n, a in enumerate(kb.articles)} if reusable else {}
         self.keys_by_digest = {a.digest: a.key for a in kb.articles}
-
-    def get(self, digest: str) -> AnalysedArticle | None:
-        article = self.by_digest.get(digest)
-        if article is None:
-            return None
-        kb = self.kb
-        span = range(article.first_passage, article.first_passage + article.passage_count)
-        texts = [kb.passage_texts[i] for i in span]
-        first_sentence = int(kb.passage_sentences[span.start])
-        sentence_bounds = [int(kb.passage_sentences[i]) for i in range(span.start, span.stop + 1)]
-        analysis = ArticleAnalysis(
-            title_terms=np.array(kb.title_terms[self.number[digest]]),
-            passage_terms=[np.array(kb.passage_terms[i]) for i in span],
-            passage_counts=[np.array(kb.passage_counts[kb.passage_terms.offsets[i]:kb.passage_terms.offsets[i + 1]])
-                            for i in span],
-            sentence_spans=[np.array(kb.sentence_spans[a:b]) for a, b in zip(sentence_bounds, sentence_bounds[1:])],
-            sentence_flags=[np.array(kb.sentence_flags[a:b]) for a, b in zip(sentence_bounds, sentence_bounds[1:])],
-            sentence_terms=[np.array(kb.sentence_terms[j]) for j in range(first_sentence, sentence_bounds[-1])],
-        )
-        return AnalysedArticle(
-            record=article.to_json(),
-            passage_ids=[kb.passage_ids[i].decode("ascii") for i in span],
-            texts=texts,
-            headings=[kb.passage_headings[i] for i in span],
-            analysis=analysis,
-            text_bytes=sum(len(t.encode("utf-8")) for t in texts),
-        )
 
 
 def _open_previous(config: Config, fingerprint: str) -> tuple[_PreviousBuild | None, str | None]:
@@ -255,20 +227,7 @@ def _open_previous(config: Config, fingerprint: str) -> tuple[_PreviousBuild | N
         return None, None
     except IndexInvalid as exc:
         return None, exc.reason
-    previous = _PreviousBuild(kb)
-    if kb.manifest.get("pipeline") != fingerprint:
-        # Passages and terms would differ now; keep only the keys, to report added/changed/removed.
-        previous.by_digest = {}
-    return previous, None
-
-
-def _rekeyed(item: AnalysedArticle, key: str) -> AnalysedArticle:
-    if item.record["key"] == key:
-        return item
-    # The same bytes under a new name: passage ids include the key, so they are derived again.
-    item.record["key"] = key
-    item.passage_ids = passage_ids(key, item.texts)
-    return item
+    return _PreviousBuild(kb, reusable=kb.manifest.get("pipeline") == fingerprint), None
 
 
 _worker_analyzer: ArticleAnalyzer | None = None
@@ -344,7 +303,6 @@ def analyse_source(source: SourceFile, analyzer: ArticleAnalyzer, settings: Pass
         texts=texts,
         headings=[p.heading or "" for p in passages],
         analysis=analysis,
-        text_bytes=sum(len(t.encode("utf-8")) for t in texts),
     )
 
 
@@ -358,4 +316,4 @@ def iter_progress(items: Iterable, total: int, enabled: bool) -> Iterator:
     yield from tqdm(items, total=total, unit="file", desc="analysing", leave=False)
 
 
-__all__ = ["BuildReport", "build_knowledge_base", "analyse_source", "QabotError"]
+__all__ = ["BuildReport", "build_knowledge_base", "analyse_source"]
