@@ -1,36 +1,18 @@
-"""Flat numpy arrays for the index: packing strings and ragged lists, and reading them back (mapped or with pread)."""
+"""Reading the index's flat numpy arrays: strings and ragged rows by their offsets, and large arrays with pread."""
 
 from __future__ import annotations
 
 import os
 import weakref
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from bot.text.key_sets import sorted_unique
 
 
-def pack_strings(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """UTF-8 bytes of all strings in one array, plus offsets (len + 1)."""
-    encoded = [s.encode("utf-8") for s in strings]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, dtype=np.uint8)
-    return blob, offsets
-
-
-def pack_ragged(arrays: Sequence[np.ndarray], dtype: type) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate arrays, plus offsets (len + 1) to find each again."""
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
-    np.cumsum([len(a) for a in arrays], out=offsets[1:])
-    values = np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
-    return values, offsets
-
-
 class StringTable:
-    """Read-only access to strings packed by pack_strings."""
+    """Read-only access to strings stored as UTF-8 bytes and offsets (a Ragged of bot.index.schema)."""
 
     def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
         self._blob = blob
@@ -123,7 +105,7 @@ class FileArray:
 
 
 class RaggedTable:
-    """Read-only access to arrays packed by pack_ragged."""
+    """Read-only access to rows stored as values and offsets (a Ragged of bot.index.schema)."""
 
     def __init__(self, values: np.ndarray, offsets: np.ndarray) -> None:
         self.values = values

@@ -13,7 +13,7 @@ from bot.knowledge.documents import DocumentError, read_document, split_title
 from bot.knowledge.html_article import read_html_article
 from bot.knowledge.html_lines import Line
 from bot.knowledge.page_reader import read_page
-from bot.knowledge.page_text import URL, PageMeta, looks_like_heading, parse_date, read_page_header
+from bot.knowledge.page_text import PageMeta, looks_like_heading, parse_date, read_page_header
 
 # Bumped whenever a file would be read differently, so that the next build reads every file again.
 READER_VERSION = 2
@@ -112,7 +112,7 @@ def parse_document(key: str, raw: bytes) -> Article:
 
 def _article(key: str, meta: PageMeta, blocks: list[Block]) -> Article:
     title = (meta.title or PurePosixPath(key).stem).strip(_SPACES)
-    if not any(not b.is_heading for b in blocks) and not blocks:
+    if not blocks:
         raise ParseError("no text left after removing the title and page furniture")
     return Article(
         key=key,
@@ -200,4 +200,4 @@ def _strip_inline_markdown(line: str) -> str:
     return line.strip(_SPACES)
 
 
-__all__ = ["ParseError", "parse_article", "parse_text", "parse_markdown", "parse_html", "URL"]
+__all__ = ["ParseError", "parse_article", "parse_text", "parse_markdown", "parse_html"]
