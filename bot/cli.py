@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.set_defaults(handler=cmd_ask, usage=ask.format_usage)
 
     chat = commands.add_parser("chat", parents=[common], help="a local console conversation with the bot")
-    chat.set_defaults(handler=_lazy("bot.console", "cmd_chat"))
+    chat.set_defaults(handler=_chat)
 
     evaluate = commands.add_parser("eval", parents=[common],
                                    help="measure the retriever on SQuAD-format question sets, or run a questions.yaml")
@@ -131,7 +131,7 @@ def _eval(args: argparse.Namespace, config: Config) -> int:
     if all(name.endswith((".yaml", ".yml")) for name in args.files):
         from bot.quality.command import cmd_checks
 
-        return cmd_checks(args, lambda: _open_service(config).ask)
+        return cmd_checks(args, lambda: open_service(config).ask)
     return _lazy("bot.evaluation.command", "cmd_eval")(args, config)
 
 
@@ -144,6 +144,13 @@ def _bench(args: argparse.Namespace, config: Config) -> int:
         print("qabot bench: error: give one or more FILE.json sets, or --startup", file=sys.stderr)
         return 2
     return _lazy("bot.evaluation.bench", "cmd_bench")(args, config)
+
+
+def _chat(args: argparse.Namespace, config: Config) -> int:
+    """`qabot chat` talks about the base this command opens (and builds when there is none)."""
+    from bot.console import cmd_chat
+
+    return cmd_chat(open_service(config))
 
 
 def _setup_logging(verbosity: int) -> None:
@@ -176,7 +183,7 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
-    from bot.replies.render import answer_to_json, render_plain
+    from bot.replies.render import answer_to_json, bold_for, render_plain
     from bot.text.clean import has_lone_surrogates, replace_lone_surrogates
 
     if args.k < 1:
@@ -186,7 +193,7 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
         print('qabot ask: error: the question is empty; give one, e.g. qabot ask "近三年引进了多少急需紧缺人才？", '
               "or - to read questions from standard input", file=sys.stderr)
         return 2
-    service = _open_service(config)
+    service = open_service(config)
     if args.question == "-":
         sys.stdin.reconfigure(errors="replace")  # a line that is not UTF-8 is still a question
         questions = (line.rstrip("\n") for line in sys.stdin)
@@ -195,7 +202,7 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
             print("qabot: warning: the question has bytes that are not UTF-8; they were replaced by \ufffd",
                   file=sys.stderr)
         questions = iter([replace_lone_surrogates(args.question)])
-    bold = (lambda s: f"\033[1m{s}\033[0m") if sys.stdout.isatty() else (lambda s: f"**{s}**")
+    bold = bold_for(sys.stdout)
     for question in questions:
         if args.question == "-" and not question.strip():
             continue
@@ -207,12 +214,8 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _open_service(config: Config):
-    from bot.errors import IndexMissing
-    from bot.service import QAService
+def open_service(config: Config):
+    """The knowledge base for a command, built first (and said so on stderr) if there is none."""
+    from bot.service import open_or_build
 
-    try:
-        return QAService.open(config)
-    except IndexMissing:
-        print(f"qabot: no knowledge base yet; building it from {config.articles_path}", file=sys.stderr)
-        return QAService.open(config, build_if_missing=True)
+    return open_or_build(config, lambda line: print(f"qabot: {line}", file=sys.stderr))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Callable
 
-from bot.config import Config
-from bot.errors import IndexMissing
 from bot.replies.browse import LOOKAHEAD, next_offset
 from bot.replies.related import related_article_titles
-from bot.replies.render import render_plain
+from bot.replies.render import bold_for, markdown_bold, render_plain
 from bot.replies.smalltalk import Kind, small_talk
 from bot.retrieval.answer import Answer
 from bot.service import QAService
@@ -32,20 +29,14 @@ NO_MORE = "没有更多结果了。"
 GOODBYE = "再见！"
 
 
-def cmd_chat(args: argparse.Namespace, config: Config) -> int:
-    """Open the knowledge base (building it if there is none) and talk on stdin/stdout."""
-    try:
-        service = QAService.open(config)
-    except IndexMissing:
-        print(f"qabot: no knowledge base yet; building it from {config.articles_path}", file=sys.stderr)
-        service = QAService.open(config, build_if_missing=True)
-    bold = (lambda s: f"\033[1m{s}\033[0m") if sys.stdout.isatty() else (lambda s: f"**{s}**")
-    return chat(service.ask, input, lambda text: print(text, flush=True), bold,
-                threshold=config.retrieval.answer_threshold)
+def cmd_chat(service: QAService) -> int:
+    """Talk on stdin/stdout about the knowledge base `qabot chat` opened."""
+    return chat(service.ask, input, lambda text: print(text, flush=True), bold_for(sys.stdout),
+                threshold=service.config.retrieval.answer_threshold)
 
 
 def chat(ask: Callable[..., Answer], read: Callable[[str], str], write: Callable[[str], None],
-         bold: Callable[[str], str] = lambda s: f"**{s}**", threshold: float = 0.0) -> int:
+         bold: Callable[[str], str] = markdown_bold, threshold: float = 0.0) -> int:
     """The conversation loop: one result per question, the next one on "more"; ends on EOF, Ctrl-C or quit.
 
     "more" offers what Telegram's 更多结果 does: further results that clear `threshold`.

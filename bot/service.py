@@ -163,6 +163,15 @@ def build_checked(config: Config, serving: Loaded | None, force: bool = False,
     return BuildResult(report, loaded, gate.verdict)
 
 
+def open_or_build(config: Config, announce: Callable[[str], None]) -> QAService:
+    """The knowledge base to serve; when there is none yet, `announce` says so and it is built first."""
+    try:
+        return QAService.open(config)
+    except IndexMissing:
+        announce(f"no knowledge base yet; building it from {config.articles_path}")
+        return QAService.open(config, build_if_missing=True)
+
+
 def serving_base(config: Config) -> Loaded | None:
     """The base being served on disk, for comparing a new build with; None when there is none or it is unusable."""
     try:

@@ -177,8 +177,7 @@ def _questions(path: str):
 
 
 def phase_serve(base: Path, questions_file: str) -> dict:
-    from bot.evaluation.command import one_core, run_questions
-    from bot.evaluation.metrics import Shown
+    from bot.evaluation.command import one_core, run_questions, shown_by
 
     started = time.perf_counter()
     from bot.service import QAService
@@ -189,14 +188,8 @@ def phase_serve(base: Path, questions_file: str) -> dict:
     service = QAService.open(config)
     load_s = time.perf_counter() - started
     questions = _questions(questions_file)
-    top_k = max(5, config.retrieval.top_k)
-
-    def ask(question: str) -> Shown:
-        answer = service.ask(question, k=top_k)
-        return Shown(tuple((r.passage.article.key, r.snippet) for r in answer.results), answer.answered)
-
     with one_core():
-        figures = run_questions(ask, questions, []).figures(0.0, False)
+        figures = run_questions(lambda question: shown_by(service, question), questions, []).figures(0.0, False)
     return {"load_s": round(load_s, 3), "import_s": round(import_s, 3), "top1": figures["answer-in-top1"],
             "top5": figures["answer-in-top5"], "p50_ms": figures["p50_ms"], "p99_ms": figures["p99_ms"],
             "self_peak_rss_mb": _self_peak_mb()}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import PassageSettings
-from bot.evaluation.squad import Question, load_squad, paragraph_questions
+from bot.evaluation.squad import Question, load_squad, paragraph_article, paragraph_file_name, paragraph_questions
 from bot.knowledge.formats import parse_article
 from bot.knowledge.passages import split_article
 from bot.text.sentences import split_sentences
@@ -53,8 +53,8 @@ def load_material(sets: list[Path], seed: int = 7, eval_paragraphs: int = EVAL_P
         for article_number, paragraph_number, title, paragraph in paragraphs:
             context = paragraph["context"].strip()
             if title in held_titles:
-                name = f"eval/s{set_number}/{article_number:05d}_{paragraph_number:03d}.txt"
-                material.eval_articles.append((name, f"标题：{title}\n\n{context}\n"))
+                name = f"eval/{paragraph_file_name(set_number, article_number, paragraph_number)}"
+                material.eval_articles.append((name, paragraph_article(title, context)))
                 material.questions.extend(paragraph_questions(paragraph, f"{articles_dir_name}/{name}"))
                 held_sentences.update(sentences_of(context))
             else:

@@ -36,7 +36,17 @@ class SetArticle:
     cluster: str | None
 
     def file_names(self) -> list[str]:
-        return [f"s{self.set_number}/{self.number:05d}_{p:03d}.txt" for p in range(len(self.paragraphs))]
+        return [paragraph_file_name(self.set_number, self.number, p) for p in range(len(self.paragraphs))]
+
+
+def paragraph_file_name(set_number: int, article_number: int, paragraph_number: int) -> str:
+    """Where one paragraph of a set's article is written, below the articles directory."""
+    return f"s{set_number}/{article_number:05d}_{paragraph_number:03d}.txt"
+
+
+def paragraph_article(title: str, context: str) -> str:
+    """A paragraph as an article file: a labelled title line, read by the parser that reads real articles."""
+    return f"标题：{title}\n\n{context.strip()}\n"
 
 
 def load_squad(path: Path) -> list[dict]:
@@ -80,8 +90,7 @@ def write_article_files(articles: Iterable[SetArticle], articles_dir: Path) -> l
         for paragraph, name in zip(article.paragraphs, article.file_names()):
             file_path = articles_dir / name
             file_path.parent.mkdir(parents=True, exist_ok=True)
-            # A labelled title line is read by the same text parser that reads real articles.
-            file_path.write_text(f"标题：{article.title}\n\n{paragraph['context'].strip()}\n", encoding="utf-8")
+            file_path.write_text(paragraph_article(article.title, paragraph["context"]), encoding="utf-8")
             questions.extend(paragraph_questions(paragraph, f"{prefix}/{name}", also_right))
     return questions
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Any, Callable
+from typing import Any, Callable, TextIO
 
 from bot.index.knowledge_base import ArticleRecord
 from bot.retrieval.answer import Answer, Result
@@ -35,7 +35,16 @@ def marked(snippet: str, highlights: tuple[tuple[int, int], ...], wrap: Callable
     return "".join(parts)
 
 
-def render_plain(answer: Answer, bold: Callable[[str], str] = lambda s: f"**{s}**") -> str:
+def markdown_bold(text: str) -> str:
+    return f"**{text}**"
+
+
+def bold_for(stream: TextIO) -> Callable[[str], str]:
+    """Bold as a terminal shows it (ANSI), or as **text** in a pipe or a file."""
+    return (lambda text: f"\033[1m{text}\033[0m") if stream.isatty() else markdown_bold
+
+
+def render_plain(answer: Answer, bold: Callable[[str], str] = markdown_bold) -> str:
     """Plain text for a terminal or the local chat."""
     if not answer.answered:
         lines = [NOT_ANSWERED]

@@ -16,6 +16,7 @@ from bot.index.knowledge_base import KnowledgeBase
 from bot.knowledge.build_wording import build_failure_zh, os_error_zh
 from bot.quality.gate import GateRefused
 from bot.telegram.callbacks import Action, decode, teach_keyboard
+from bot.telegram.chats import is_group
 from bot.telegram.quality import gate_refused_html, verdict_html
 from bot.telegram.messages import (
     reload_failed_html,
@@ -41,10 +42,6 @@ EXPIRED_BUTTON = "这个按钮已失效。"
 PRIVATE_ONLY = "这个命令会显示用户的提问，请在和我的私聊中使用。"
 
 
-def _is_group(update: Update) -> bool:
-    return update.effective_chat is not None and update.effective_chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-
-
 async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, private_only: bool = False) -> bool:
     """Whether an admin command may run; if not, the sender is told why."""
     message = update.effective_message
@@ -61,7 +58,7 @@ async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, private_o
         return True
     command = (message.text or "").split(maxsplit=1)[:1] or ["?"]
     log.info("refused %s from user %s: %s", command[0], user.id if user else None, refusal)
-    await reply_html(message, refusal, quote=_is_group(update))
+    await reply_html(message, refusal, quote=is_group(update))
     return False
 
 
@@ -94,7 +91,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     # In the background: the chat's next update (another /reload gets 正在重建) need not wait for the rebuild.
     state = get_state(context)
     task = asyncio.create_task(_reported(rebuild_and_report(update.effective_message, context, force,
-                                                            quote=_is_group(update))))
+                                                            quote=is_group(update))))
     state.background.add(task)
     task.add_done_callback(state.background.discard)
 

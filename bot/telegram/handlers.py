@@ -14,7 +14,7 @@ from telegram import (
     MessageEntity,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import (
     Application,
@@ -36,6 +36,7 @@ from bot.replies.smalltalk import Kind, small_talk
 from bot.retrieval.answer import Answer
 from bot.storage import StorageError
 from bot.telegram import admin, teach, uploads
+from bot.telegram.chats import is_group
 from bot.telegram.callbacks import (
     Example,
     More,
@@ -89,11 +90,6 @@ HELPFUL_CANDIDATES = 20
 
 
 # ---- filters and text helpers ------------------------------------------------------------------
-
-
-def is_group(update: Update) -> bool:
-    chat = update.effective_chat
-    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
 def _mentions(message: Message, username: str, bot_id: int) -> list[MessageEntity]:

@@ -16,9 +16,9 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.config import Config
-from bot.errors import ConfigError, IndexMissing, QabotError
+from bot.errors import ConfigError, QabotError
 from bot.install_key import key_path_for, load_or_create_key, subkey
-from bot.service import QAService
+from bot.service import QAService, open_or_build
 from bot.storage import QuestionLog
 from bot.telegram import callbacks, webhook_guard
 from bot.telegram.fairness import FairUpdateProcessor
@@ -150,20 +150,11 @@ def file_base_url(base_url: str | None) -> str:
     return "https://api.telegram.org/file/bot"
 
 
-def open_service(config: Config) -> QAService:
-    """The knowledge base to serve, built first if there is none yet."""
-    try:
-        return QAService.open(config)
-    except IndexMissing:
-        log.warning("no knowledge base yet; building it from %s", config.articles_path)
-        return QAService.open(config, build_if_missing=True)
-
-
 async def _post_init(app: Application) -> None:
     """Load the knowledge base and open the question log once, off the event loop; register commands."""
     startup: _Startup = app.bot_data.pop(_STARTUP)
     config = startup.config
-    service = startup.service or await asyncio.to_thread(open_service, config)
+    service = startup.service or await asyncio.to_thread(open_or_build, config, log.warning)
     question_log = startup.question_log or await asyncio.to_thread(QuestionLog.open, config)
     app.bot_data[STATE_KEY] = BotState(config, service, question_log, owns_log=startup.question_log is None)
     await register_commands(app, config.telegram.admins)
