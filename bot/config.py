@@ -123,25 +123,12 @@ class Config:
     telegram: TelegramSettings = TelegramSettings()
     storage: StorageSettings = StorageSettings()
 
-    @property
-    def articles_path(self) -> Path:
-        return self.knowledge_dir / self.knowledge.articles_dir
-
-    @property
-    def index_path(self) -> Path:
-        return self.knowledge_dir / self.knowledge.index_dir
-
-    @property
-    def userdict_path(self) -> Path:
-        return self.knowledge_dir / self.knowledge.userdict
-
-    @property
-    def synonyms_path(self) -> Path:
-        return self.knowledge_dir / self.knowledge.synonyms
-
-    @property
-    def storage_path(self) -> Path:
-        return self.knowledge_dir / self.storage.path
+    # Where the files and folders the settings name lie: below the knowledge directory.
+    articles_path = property(lambda self: self.knowledge_dir / self.knowledge.articles_dir)
+    index_path = property(lambda self: self.knowledge_dir / self.knowledge.index_dir)
+    userdict_path = property(lambda self: self.knowledge_dir / self.knowledge.userdict)
+    synonyms_path = property(lambda self: self.knowledge_dir / self.knowledge.synonyms)
+    storage_path = property(lambda self: self.knowledge_dir / self.storage.path)
 
 
 _SECTIONS: dict[str, type] = {
@@ -182,16 +169,36 @@ def load_config(
     return Config(knowledge_dir=knowledge.resolve(), **sections)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    import yaml  # here: most runs have no config file, and importing yaml takes 0.013 s
+class YamlUnusable(Exception):
+    """A YAML file that can't be read (`cause` an OSError or UnicodeDecodeError) or parsed (`line` set if known)."""
+
+    def __init__(self, cause: Exception, syntax: bool, line: int | None = None) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.syntax = syntax
+        self.line = line
+
+
+def read_yaml(path: Path) -> Any:
+    """The YAML document in a UTF-8 file (a BOM allowed); YamlUnusable for what can't be used."""
+    import yaml  # here: most runs read no YAML file at all, and importing yaml takes 0.013 s
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        raise YamlUnusable(exc, syntax=False) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise YamlUnusable(exc, syntax=True, line=mark.line + 1 if mark is not None else None) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = read_yaml(path)
+    except YamlUnusable as problem:
+        if not problem.syntax:
+            raise ConfigError(f"cannot read config file {path}: {problem.cause}") from None
+        where = f" at line {problem.line}" if problem.line else ""
         raise ConfigError(f"config file {path} is not valid YAML{where}") from None
     if data is None:
         return {}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.quality.checks import ChecksInvalid, read_checks
 from tests.conftest import ADMIN_ID, PANDA_QUESTION, make_config
 from tests.support.knowledge import SAMPLE_ARTICLE, make_knowledge
 from tests.test_telegram_bot import ask_private
@@ -87,3 +88,15 @@ def test_reload_keeps_the_old_base_unless_forced(start_bot, api, knowledge_copy:
     done = api.wait_for_messages(ADMIN_ID, 5)[4]["text"]
     assert "知识库已重建" in done and "已用 force 强制换上新知识库" in done
     assert "12到38公斤" not in ask_private(api, ADMIN_ID, PANDA_QUESTION)["text"]
+
+
+def test_a_questions_yaml_that_cannot_be_read_or_parsed_is_one_line_in_chinese(tmp_path: Path) -> None:
+    path = tmp_path / "questions.yaml"
+    path.write_text("- question: 长城有多长\n  expect: [21196\n", encoding="utf-8")
+    with pytest.raises(ChecksInvalid) as broken:
+        read_checks(path)
+    assert str(broken.value) == f"{path} 不是有效的 YAML（第 3 行有语法错误）"
+    path.write_bytes(b"\xff\xfe")
+    with pytest.raises(ChecksInvalid) as unreadable:
+        read_checks(path)
+    assert str(unreadable.value).startswith(f"无法读取 {path}：'utf-8' codec can't decode byte 0xff")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from bot.config import YamlUnusable, read_yaml
 from bot.errors import QabotError
 from bot.retrieval.answer import Answer
 from bot.text.normalize import normalize
@@ -43,16 +44,13 @@ def read_checks(path: Path) -> list[Check]:
     """The checks in a questions.yaml; none when the file is missing; ChecksInvalid for any bad entry."""
     if not path.is_file():
         return []
-    import yaml  # here: `qabot ask` imports this module but reads no questions.yaml
-
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChecksInvalid(f"无法读取 {path}：{getattr(exc, 'strerror', None) or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark is not None else ""
-        raise ChecksInvalid(f"{path} 不是有效的 YAML（{where}有语法错误）") from None
+        data = read_yaml(path)
+    except YamlUnusable as problem:
+        if problem.syntax:
+            where = f"第 {problem.line} 行" if problem.line else ""
+            raise ChecksInvalid(f"{path} 不是有效的 YAML（{where}有语法错误）") from None
+        raise ChecksInvalid(f"无法读取 {path}：{getattr(problem.cause, 'strerror', None) or problem.cause}") from None
     if data is None:
         return []
     if not isinstance(data, list):

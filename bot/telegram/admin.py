@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Awaitable
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
@@ -25,7 +25,7 @@ from bot.telegram.messages import (
     stats_html,
     unanswered_html,
 )
-from bot.telegram.state import get_state
+from bot.telegram.state import BotState, get_state
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,10 @@ def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return user is not None and user.id in get_state(context).config.telegram.admins
 
 
-async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Message, Action] | None:
-    """The message and the verified action of an admin's button pressed by an admin in a private
-    chat; for anyone else (a forged callback included) or a bad signature, an alert and None."""
+async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE
+                       ) -> tuple[CallbackQuery, Message, Action, BotState] | None:
+    """The query, message and verified action of an admin's button pressed by an admin in a private
+    chat, and the bot's state; for anyone else (a forged callback included) or a bad signature, an alert and None."""
     query = update.callback_query
     message = query.message if isinstance(query.message, Message) else None
     if not is_admin(update, context) or message is None or message.chat.type != ChatType.PRIVATE:
@@ -80,7 +81,7 @@ async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tu
     if action is None:  # signed for another chat, altered, or made up
         await query.answer(EXPIRED_BUTTON, show_alert=True)
         return None
-    return message, action
+    return query, message, action, get_state(context)
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -170,22 +171,24 @@ def os_error_text(exc: OSError) -> str:
     return f"{text}: {paths}" if paths else text
 
 
-def _number_argument(context: ContextTypes.DEFAULT_TYPE, default: int, maximum: int) -> int | None:
+async def _private_command_number(update: Update, context: ContextTypes.DEFAULT_TYPE, default: int, maximum: int,
+                                  usage: str) -> int | None:
+    """The number after an admin's private command (`default` without one); None, with a reply why, if refused or bad."""
+    if not await _allowed(update, context, private_only=True):
+        return None
     if not context.args:
         return default
     text = context.args[0]
     if not text.isdigit() or not 1 <= int(text) <= maximum:
+        await reply_html(update.effective_message, usage)
         return None
     return int(text)
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats [days]: how many questions were asked, answered and not, and the most asked ones."""
-    if not await _allowed(update, context, private_only=True):
-        return
-    days = _number_argument(context, 7, MAX_DAYS)
+    days = await _private_command_number(update, context, 7, MAX_DAYS, f"用法：/stats 天数（1 到 {MAX_DAYS}），例如 /stats 30")
     if days is None:
-        await reply_html(update.effective_message, f"用法：/stats 天数（1 到 {MAX_DAYS}），例如 /stats 30")
         return
     state = get_state(context)
     figures = await asyncio.to_thread(state.log.stats, days)
@@ -211,11 +214,8 @@ async def _send_chart(update: Update, state, days: int) -> None:
 
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/unanswered [n]: the latest questions that got no answer or a 👎."""
-    if not await _allowed(update, context, private_only=True):
-        return
-    limit = _number_argument(context, 10, MAX_LISTED)
+    limit = await _private_command_number(update, context, 10, MAX_LISTED, f"用法：/unanswered 条数（1 到 {MAX_LISTED}）")
     if limit is None:
-        await reply_html(update.effective_message, f"用法：/unanswered 条数（1 到 {MAX_LISTED}）")
         return
     rows = await asyncio.to_thread(get_state(context).log.recent_unanswered, limit)
     await reply_html(update.effective_message, unanswered_html(rows), teach_keyboard(rows, update.effective_chat.id))

@@ -52,12 +52,10 @@ class _RepliesToPrompt(filters.MessageFilter):
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """教我, 用这段 and the passage picked: admins only, in private chats."""
-    query = update.callback_query
     pressed = await admin.admin_button(update, context)
     if pressed is None:
         return
-    message, action = pressed
-    state = get_state(context)
+    query, message, action, state = pressed
     logged = await asyncio.to_thread(state.log.question, action.question_id)
     if logged is None or not logged.question:
         await query.answer(NO_TEXT if logged else "找不到这个问题了。", show_alert=True)

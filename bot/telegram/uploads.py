@@ -131,12 +131,10 @@ async def articles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """替换 / 保留原文件 and 删除: admins only, in private chats."""
-    query = update.callback_query
     pressed = await admin.admin_button(update, context)
     if pressed is None:
         return
-    message, action = pressed
-    state = get_state(context)
+    query, message, action, state = pressed
     if isinstance(action, ReplaceUpload):
         pending = context.bot_data[PENDING_KEY].pop(action.pending)
         if pending is None:
