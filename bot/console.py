@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
-from bot.replies.browse import LOOKAHEAD, next_offset
+from bot.replies.paging import LOOKAHEAD, next_offset
 from bot.replies.related import related_article_titles
 from bot.replies.render import bold_for, markdown_bold, render_plain
 from bot.replies.smalltalk import Kind, small_talk

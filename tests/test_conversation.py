@@ -164,3 +164,15 @@ def flip_a_byte(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(bytes(data))
+
+
+def test_sources_pages_list_the_newest_first_and_clamp_the_page_number(shared_service: QAService) -> None:
+    from bot.replies.browse import article_page
+
+    pages = [article_page(shared_service.kb, number, per_page=4) for number in (0, 1)]
+    titles = [a.title for page in pages for a in page.articles]
+    assert titles == ["大熊猫的食物与生活习性", "长城的长度与历史", "西湖龙井茶的产地", "大熊猫国家公园",
+                      "HTML转义规则 & <示例>", "长江的源头与流域"]
+    assert [(p.number, p.pages, p.total, p.first) for p in pages] == [(0, 2, 6, 0), (1, 2, 6, 4)]
+    assert article_page(shared_service.kb, 99, per_page=4) == pages[1]
+    assert article_page(shared_service.kb, -1, per_page=4) == pages[0]

@@ -24,7 +24,7 @@ from bot.telegram.callbacks import (
 )
 from bot.telegram.limits import AllOf, FloodLimiter, SlidingWindow, TokenBucket
 from bot.telegram.logging_filter import REDACTED, RedactingFilter, install_redaction
-from bot.telegram.messages import MAX_TEXT, esc, html_to_plain, split_html, visible_length
+from bot.telegram.telegram_html import MAX_TEXT, esc, html_to_plain, split_html, visible_length
 from tests.support.telegram_server import parse_telegram_html
 
 # PTB's RetryAfter reads its own deprecated attribute in __init__.

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from weakref import WeakKeyDictionary
 
 from bot.index.knowledge_base import ArticleRecord, KnowledgeBase, PassageView
-from bot.retrieval.answer import Result
 
 ARTICLES_PER_PAGE = 10
-# Results fetched per 更多结果 step, to look past repeated snippets for the next one to offer.
-LOOKAHEAD = 5
+# Each base's article order for /sources, made on the first page asked for, not on every press.
+_NEWEST_FIRST: WeakKeyDictionary[KnowledgeBase, tuple[int, ...]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -27,12 +26,22 @@ class ArticlePage:
 
 def article_page(kb: KnowledgeBase, number: int, per_page: int = ARTICLES_PER_PAGE) -> ArticlePage:
     """Page `number` of the articles sorted by date (newest first), then title; out-of-range numbers are clamped."""
-    ordered = sorted(kb.articles, key=lambda a: a.title)
-    ordered.sort(key=lambda a: a.date or "", reverse=True)
-    pages = max(1, math.ceil(len(ordered) / per_page))
+    order = _newest_first(kb)
+    pages = max(1, math.ceil(len(order) / per_page))
     number = min(max(number, 0), pages - 1)
     first = number * per_page
-    return ArticlePage(number, pages, len(ordered), tuple(ordered[first:first + per_page]), first)
+    return ArticlePage(number, pages, len(order), tuple(kb.articles[i] for i in order[first:first + per_page]), first)
+
+
+def _newest_first(kb: KnowledgeBase) -> tuple[int, ...]:
+    """The article numbers by date (newest first), then title; two threads may both sort, to the same order."""
+    order = _NEWEST_FIRST.get(kb)
+    if order is None:
+        articles = kb.articles
+        numbers = sorted(range(len(articles)), key=lambda i: articles[i].title)
+        numbers.sort(key=lambda i: articles[i].date or "", reverse=True)
+        order = _NEWEST_FIRST[kb] = tuple(numbers)
+    return order
 
 
 @dataclass(frozen=True)
@@ -52,25 +61,3 @@ def passage_context(kb: KnowledgeBase, passage_id: str, before: int = 1, after: 
     around = kb.neighbours(index, before, after)
     focus = next(i for i, p in enumerate(around) if p.index == index)
     return PassageContext(around[focus].article, tuple(around), focus)
-
-
-def relevant(results: Sequence[Result], threshold: float) -> tuple[Result, ...]:
-    """The results worth offering: those whose confidence clears the answer threshold (the relevance floor)."""
-    return tuple(r for r in results if r.score >= threshold)
-
-
-def next_offset(results: Sequence[Result], offset: int, threshold: float) -> int | None:
-    """Where 更多结果 continues after showing results[0] (the result at `offset`), or None.
-
-    Only results whose confidence clears the answer threshold are offered, and one whose snippet
-    repeats the one just shown is skipped (passages of one article can share a snippet).
-    """
-    if not results:
-        return None
-    shown = results[0]
-    for position, result in enumerate(results[1:], 1):
-        if result.score < threshold:
-            return None
-        if result.snippet != shown.snippet:
-            return offset + position
-    return None

@@ -131,9 +131,10 @@ def _spread(checked: list[tuple[str, str, str]], count: int) -> list[str]:
 
 def _made_up_questions(kb: KnowledgeBase, rng: random.Random) -> Iterator[tuple[str, str]]:
     """(question, passage id) from the articles in random order, one article's passages at a time."""
-    articles = list(kb.articles)
-    rng.shuffle(articles)
-    for article in articles:
+    # Shuffled by number, so only the articles looked at are read (the same order as shuffling the records).
+    numbers = list(range(len(kb.articles)))
+    rng.shuffle(numbers)
+    for article in map(kb.articles.__getitem__, numbers):
         for number in range(article.first_passage, article.first_passage + article.passage_count):
             passage = kb.passage(number)
             for question in questions_from_text(passage.text):

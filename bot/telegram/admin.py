@@ -18,13 +18,8 @@ from bot.quality.gate import GateRefused
 from bot.telegram.callbacks import Action, decode, teach_keyboard
 from bot.telegram.chats import is_group
 from bot.telegram.quality import gate_refused_html, verdict_html
-from bot.telegram.messages import (
-    reload_failed_html,
-    reload_report_html,
-    reply_html,
-    stats_html,
-    unanswered_html,
-)
+from bot.telegram.messages import reload_failed_html, reload_report_html, stats_html, unanswered_html
+from bot.telegram.sending import reply_html
 from bot.telegram.state import BotState, get_state
 
 log = logging.getLogger(__name__)

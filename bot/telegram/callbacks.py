@@ -19,12 +19,13 @@ question log; the question text itself is never put in a button.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -153,18 +154,26 @@ class DeleteUpload:
 Action = (More | Original | Vote | SourcesPage | Example | Teach | ChoosePassages | UsePassage | ReplaceUpload
           | DeleteUpload)
 
-_PATTERNS = (
-    (re.compile(r"m:(-?\d{1,18}):(\d{1,6})"), lambda m: More(int(m[1]), int(m[2]))),
-    (re.compile(r"o:([0-9a-f]{16})"), lambda m: Original(m[1])),
-    (re.compile(r"v:(-?\d{1,18}):([0-9a-f]{16}):([01])"), lambda m: Vote(int(m[1]), m[2], m[3] == "1")),
-    (re.compile(r"s:(\d{1,6})"), lambda m: SourcesPage(int(m[1]))),
-    (re.compile(r"x:([0-9a-f]{12})"), lambda m: Example(m[1])),
-    (re.compile(r"t:(-?\d{1,18})"), lambda m: Teach(int(m[1]))),
-    (re.compile(r"p:(-?\d{1,18})"), lambda m: ChoosePassages(int(m[1]))),
-    (re.compile(r"u:(-?\d{1,18}):([0-9a-f]{16})"), lambda m: UsePassage(int(m[1]), m[2])),
-    (re.compile(r"r:([0-9a-f]{16}):([01])"), lambda m: ReplaceUpload(m[1], m[2] == "1")),
-    (re.compile(r"d:([0-9a-f]{16})"), lambda m: DeleteUpload(m[1])),
-)
+_QUESTION_ID = r"-?\d{1,18}"
+_HEX16 = r"[0-9a-f]{16}"
+_FLAG = r"[01]"
+_NUMBER = r"\d{1,6}"
+# Each action's payload: its letter, then its fields in order, ":" between; a flag is 0 or 1.
+_FORMATS: dict[type, tuple[str, tuple[str, ...]]] = {
+    More: ("m", (_QUESTION_ID, _NUMBER)),
+    Original: ("o", (_HEX16,)),
+    Vote: ("v", (_QUESTION_ID, _HEX16, _FLAG)),
+    SourcesPage: ("s", (_NUMBER,)),
+    Example: ("x", (r"[0-9a-f]{12}",)),
+    Teach: ("t", (_QUESTION_ID,)),
+    ChoosePassages: ("p", (_QUESTION_ID,)),
+    UsePassage: ("u", (_QUESTION_ID, _HEX16)),
+    ReplaceUpload: ("r", (_HEX16, _FLAG)),
+    DeleteUpload: ("d", (_HEX16,)),
+}
+_PARSE_FIELD: dict[str, Callable[[str], object]] = {"int": int, "str": str, "bool": lambda text: text == "1"}
+_PATTERNS = [(re.compile(":".join([letter, *(f"({part})" for part in parts)])), kind)
+             for kind, (letter, parts) in _FORMATS.items()]
 
 
 def example_key(question: str) -> str:
@@ -174,28 +183,10 @@ def example_key(question: str) -> str:
 
 def encode(action: Action, chat_id: int) -> str:
     """The signed callback_data for an action in a chat; raises ValueError if it would not fit in 64 bytes."""
-    if isinstance(action, More):
-        payload = f"m:{action.question_id}:{action.offset}"
-    elif isinstance(action, Original):
-        payload = f"o:{action.passage_id}"
-    elif isinstance(action, Vote):
-        payload = f"v:{action.question_id}:{action.passage_id}:{int(action.helpful)}"
-    elif isinstance(action, SourcesPage):
-        payload = f"s:{action.number}"
-    elif isinstance(action, Example):
-        payload = f"x:{action.key}"
-    elif isinstance(action, Teach):
-        payload = f"t:{action.question_id}"
-    elif isinstance(action, ChoosePassages):
-        payload = f"p:{action.question_id}"
-    elif isinstance(action, UsePassage):
-        payload = f"u:{action.question_id}:{action.passage_id}"
-    elif isinstance(action, ReplaceUpload):
-        payload = f"r:{action.pending}:{int(action.replace)}"
-    elif isinstance(action, DeleteUpload):
-        payload = f"d:{action.name_hash}"
-    else:
+    if type(action) not in _FORMATS:
         raise TypeError(f"not a button action: {action!r}")
+    values = [getattr(action, field.name) for field in dataclasses.fields(action)]
+    payload = ":".join([_FORMATS[type(action)][0], *(str(int(v) if isinstance(v, bool) else v) for v in values)])
     if _parse(payload) != action:
         raise ValueError(f"cannot encode {action!r} as callback data")
     return sign(payload, chat_id)
@@ -217,10 +208,11 @@ def claimed(data: object) -> type | None:
 
 
 def _parse(payload: str) -> Action | None:
-    for pattern, build in _PATTERNS:
+    for pattern, kind in _PATTERNS:
         match = pattern.fullmatch(payload)
         if match:
-            return build(match)
+            return kind(*(_PARSE_FIELD[field.type](value)
+                          for field, value in zip(dataclasses.fields(kind), match.groups())))
     return None
 
 

@@ -29,7 +29,8 @@ from telegram.ext import (
 )
 
 from bot.faq.matcher import is_curated
-from bot.replies.browse import LOOKAHEAD, article_page, next_offset, passage_context, relevant
+from bot.replies.browse import article_page, passage_context
+from bot.replies.paging import LOOKAHEAD, next_offset, relevant
 from bot.replies.examples import choose_examples
 from bot.replies.related import related_questions, related_results
 from bot.replies.smalltalk import Kind, small_talk
@@ -53,22 +54,19 @@ from bot.telegram.callbacks import (
     without_more,
 )
 from bot.telegram.messages import (
-    NO_PREVIEW,
     TRY_EXAMPLES,
     answer_html,
     asked_html,
     clip,
     context_html,
-    edit_html,
-    esc,
     help_html,
     not_answered_html,
-    reply_html,
     shared_passage_html,
     sources_html,
-    split_html,
     start_html,
 )
+from bot.telegram.sending import NO_PREVIEW, edit_html, reply_html
+from bot.telegram.telegram_html import esc, split_html
 from bot.telegram.state import BotState, get_state
 from bot.text.clean import replace_lone_surrogates
 

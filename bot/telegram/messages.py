@@ -1,22 +1,9 @@
-"""Telegram messages: HTML built from escaped text, split under 4096 characters, sent with a plain fallback.
-
-Every piece of user or article text goes through `esc`; the only markup is ours. A long message
-is cut at a newline or sentence end when one is near the limit, never inside a tag or an
-entity, and tags open at the cut are closed and reopened so each part is valid on its own.
-"""
+"""The texts of the bot's messages, as Telegram HTML (every piece of user or article text through `esc`)."""
 
 from __future__ import annotations
 
-import html
-import logging
-import re
 import time
-from dataclasses import dataclass
 from typing import Sequence
-
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
-from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest
 
 from bot.index.knowledge_base import KnowledgeBase
 from bot.knowledge.build_wording import index_damage_zh, skip_reason_zh
@@ -25,161 +12,16 @@ from bot.replies.browse import ArticlePage, PassageContext
 from bot.replies.render import NOT_ANSWERED, html_source_line, render_result_html
 from bot.retrieval.answer import Result
 from bot.storage import LoggedQuestion, Stats
+from bot.telegram.telegram_html import esc
 
-log = logging.getLogger(__name__)
-
-MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 LISTED_QUESTION_CHARS = 200
 TRY_EXAMPLES = "可以点下面的问题试试："
-
-
-def esc(text: str) -> str:
-    """Text for a Telegram HTML message: only <, > and & need escaping outside attributes."""
-    return html.escape(text, quote=False)
 
 
 def clip(text: str, limit: int) -> str:
     """At most `limit` characters, with an ellipsis when cut."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# ---- splitting -------------------------------------------------------------------------------
-
-_ATOM = re.compile(r"<(/?)([A-Za-z][\w-]*)[^>]*>|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]+);|.", re.DOTALL)
-_BREAK_PRIORITY = {"\n": 3, **{c: 2 for c in "。！？!?；;"}, **{c: 1 for c in " ，,、：:）)」"}}
-
-
-@dataclass(frozen=True)
-class _Atom:
-    raw: str
-    kind: str  # "open", "close" or "text"
-    name: str = ""
-    width: int = 0  # visible length in UTF-16 code units
-    char: str = ""
-
-
-def _atoms(text: str) -> list[_Atom]:
-    atoms = []
-    for match in _ATOM.finditer(text):
-        raw = match.group(0)
-        if match.group(2):
-            atoms.append(_Atom(raw, "close" if match.group(1) else "open", match.group(2).lower()))
-        else:
-            char = html.unescape(raw) if raw.startswith("&") else raw
-            atoms.append(_Atom(raw, "text", width=utf16_len(char), char=char))
-    return atoms
-
-
-def utf16_len(text: str) -> int:
-    """Telegram measures text in UTF-16 code units."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def visible_length(text: str) -> int:
-    """The length of an HTML message as Telegram counts it (before trimming)."""
-    return sum(a.width for a in _atoms(text))
-
-
-def split_html(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut Telegram HTML into parts of at most `limit` visible characters, each with balanced tags."""
-    atoms = _atoms(text)
-    if sum(a.width for a in atoms) <= limit:
-        return [text] if _has_content(atoms) else []
-    parts: list[str] = []
-    stack: list[_Atom] = []  # open tags at the current cut
-    i = 0
-    while i < len(atoms):
-        reopened = list(stack)
-        current = list(stack)
-        width = 0
-        j = i
-        best: dict[int, tuple[int, int, list[_Atom]]] = {}  # priority -> (cut index, width there, open tags)
-        while j < len(atoms):
-            atom = atoms[j]
-            if atom.kind == "text":
-                if width + atom.width > limit and width:  # a part holds at least one character
-                    break
-                width += atom.width
-            elif atom.kind == "open":
-                current.append(atom)
-            elif current and current[-1].name == atom.name:
-                current.pop()
-            j += 1
-            if atom.kind == "text":
-                best[_BREAK_PRIORITY.get(atom.char, 0)] = (j, width, list(current))
-        if j < len(atoms):
-            # The latest break of the best kind that keeps the part at least half full.
-            usable = [(p, cut) for p, cut in best.items() if cut[1] >= limit // 2] or list(best.items())
-            _, (j, _, current) = max(usable, key=lambda item: (item[0], item[1][0]))
-            while j < len(atoms) and atoms[j].kind == "close" and current and current[-1].name == atoms[j].name:
-                current.pop()
-                j += 1
-        body = "".join(a.raw for a in reopened) + "".join(a.raw for a in atoms[i:j])
-        body += "".join(f"</{a.name}>" for a in reversed(current))
-        if _has_content(atoms[i:j]):
-            parts.append(body)
-        stack = current
-        i = j
-    return parts
-
-
-def _has_content(atoms: Sequence[_Atom]) -> bool:
-    """Telegram trims whitespace and refuses an empty message."""
-    return any(a.kind == "text" and not a.char.isspace() for a in atoms)
-
-
-def html_to_plain(text: str) -> str:
-    """The visible text of Telegram HTML: tags dropped, entities decoded."""
-    return "".join(a.char for a in _atoms(text) if a.kind == "text")
-
-
-# ---- sending ---------------------------------------------------------------------------------
-
-
-def _cannot_parse(exc: BadRequest) -> bool:
-    return "can't parse entities" in exc.message.lower() or "can't find end tag" in exc.message.lower()
-
-
-async def reply_html(message: Message, text: str, keyboard: InlineKeyboardMarkup | None = None,
-                     quote: bool = False) -> Message | None:
-    """Reply with HTML, split as needed; buttons go under the last part, the first part quotes if asked."""
-    parts = split_html(text)
-    sent = None
-    for number, part in enumerate(parts):
-        markup = keyboard if number == len(parts) - 1 else None
-        do_quote = quote and number == 0
-        try:
-            sent = await message.reply_text(part, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                            do_quote=do_quote, link_preview_options=NO_PREVIEW,
-                                            allow_sending_without_reply=True if do_quote else None)
-        except BadRequest as exc:
-            if not _cannot_parse(exc):
-                raise
-            log.warning("Telegram rejected a reply's HTML (%s); sending it as plain text", exc.message)
-            sent = await message.reply_text(html_to_plain(part), reply_markup=markup, do_quote=do_quote,
-                                            link_preview_options=NO_PREVIEW,
-                                            allow_sending_without_reply=True if do_quote else None)
-    return sent
-
-
-async def edit_html(message: Message, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
-    """Replace a message's text (first part only: edits are for short messages such as /sources pages)."""
-    part = (split_html(text) or [esc("…")])[0]
-    try:
-        await message.edit_text(part, parse_mode=ParseMode.HTML, reply_markup=keyboard,
-                                link_preview_options=NO_PREVIEW)
-    except BadRequest as exc:
-        if "not modified" in exc.message.lower():
-            return  # the same page pressed twice
-        if not _cannot_parse(exc):
-            raise
-        log.warning("Telegram rejected an edit's HTML (%s); sending it as plain text", exc.message)
-        await message.edit_text(html_to_plain(part), reply_markup=keyboard, link_preview_options=NO_PREVIEW)
-
-
-# ---- message texts ---------------------------------------------------------------------------
 
 
 def answer_html(result: Result) -> str:

@@ -22,7 +22,9 @@ from bot.service import faq_path
 from bot.storage import LoggedQuestion, StorageError
 from bot.telegram import admin
 from bot.telegram.callbacks import ChoosePassages, Teach, UsePassage, claimed, encode
-from bot.telegram.messages import clip, esc, reply_html
+from bot.telegram.messages import clip
+from bot.telegram.sending import reply_html
+from bot.telegram.telegram_html import esc
 from bot.telegram.state import get_state
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,8 @@ from bot.knowledge.uploads import (
 )
 from bot.telegram import admin
 from bot.telegram.callbacks import DeleteUpload, ReplaceUpload, claimed, encode
-from bot.telegram.messages import esc, reply_html
+from bot.telegram.sending import reply_html
+from bot.telegram.telegram_html import esc
 from bot.telegram.state import get_state
 
 log = logging.getLogger(__name__)
