@@ -23,9 +23,12 @@ def test_startup_bench_runs_ask_and_build_in_fresh_processes_and_writes_every_fi
         assert phase in printed
     figures = json.loads(output.read_text(encoding="utf-8"))
     assert figures["article"] == "panda.txt" and figures["runs"] == 2 and figures["target_s"] == 0.5
-    assert set(figures["median_s"]) == set(figures["samples_s"]) == {
-        "python -c pass", "qabot ask (cold)", "qabot build (1 article)"}
+    phases = {"python -c pass", "qabot ask (cold)", "qabot build (1 article)"}
+    for kind in ("median_s", "samples_s", "median_cpu_s", "samples_cpu_s"):
+        assert set(figures[kind]) == phases, kind
     assert all(len(times) == 2 and all(t > 0 for t in times) for times in figures["samples_s"].values())
+    assert all(len(times) == 2 for times in figures["samples_cpu_s"].values())
+    assert figures["median_cpu_s"]["qabot build (1 article)"] > 0
     assert not (knowledge / ".index").exists()  # the runs work on copies
 
 

@@ -17,6 +17,7 @@ import os
 import shutil
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -265,10 +266,17 @@ class IndexFiles:
 
 
 def _fsync_dir_files(directory: Path) -> None:
-    for entry in directory.iterdir():
-        with open(entry, "rb") as handle:
-            os.fsync(handle.fileno())
+    # All at once from threads: the journal commits them together. A one-article base's 22 files took
+    # 0.07 s one after another and 0.01 s so (ext4, this machine).
+    files = list(directory.iterdir())
+    with ThreadPoolExecutor(max(1, min(16, len(files)))) as pool:
+        list(pool.map(_fsync_file, files))
     _fsync_dir(directory)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def _fsync_dir(directory: Path) -> None:
