@@ -89,11 +89,15 @@ def load_store(cache_dir: Path | None = None) -> tuple[FrequencyStore, int] | No
 
 
 def _store_name() -> str:
-    """Names the jieba version and its dict.txt, so an upgraded jieba gets a store of its own."""
+    """Names the jieba version and its dict.txt's size, so an upgraded jieba gets a store of its own.
+
+    jieba itself trusts its cache of the default dictionary without any check; every virtual
+    environment with the same jieba shares one store.
+    """
     import jieba
 
-    stat = (Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME).stat()
-    return f"jieba-{jieba.__version__}-{stat.st_size}-{stat.st_mtime_ns}-v{STORE_VERSION}"
+    size = (Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME).stat().st_size
+    return f"jieba-{jieba.__version__}-{size}-v{STORE_VERSION}"
 
 
 def _read_store(folder: Path) -> tuple[FrequencyStore, int]:
