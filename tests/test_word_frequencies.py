@@ -94,3 +94,14 @@ def test_an_unwritable_cache_means_jiebas_own_dictionary_not_an_error(tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("in the way", encoding="utf-8")
     assert load_store(blocked) is None
+
+
+def test_no_home_directory_means_jiebas_own_dictionary_not_an_error(monkeypatch):
+    def no_such_user(uid: int):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    # A service account without a home: no $HOME and no passwd entry (this cannot be made for real here).
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr("pwd.getpwuid", no_such_user)
+    assert load_store() is None

@@ -78,12 +78,14 @@ def default_cache_dir() -> Path:
 
 def load_store(cache_dir: Path | None = None) -> tuple[FrequencyStore, int] | None:
     """jieba's default dictionary as a FrequencyStore and its total, made on first use; None when that fails."""
-    folder = (cache_dir or default_cache_dir()) / _store_name()
+    folder: Path | str = "the cache"
     try:
+        # RuntimeError: no home directory, or marisa-trie refusing a damaged file.
+        folder = (cache_dir or default_cache_dir()) / _store_name()
         if not folder.is_dir():
             _write_store(folder)
         return _read_store(folder)
-    except (OSError, ValueError, RuntimeError) as exc:  # unwritable cache, a damaged file: jieba's own loading still works
+    except (OSError, ValueError, RuntimeError) as exc:  # jieba's own loading still works
         log.debug("jieba's dictionary loaded in full: no frequency store in %s (%s)", folder, exc)
         return None
 
