@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.index.bm25 import SparseIndex, idf
+from bot.retrieval.weights import SHIPPED, RankingWeights
 from bot.text.normalize import normalize
 from bot.text.terms import (BIGRAM_FLAG, FUNCTION_WORDS, WORD_FLAG, Segmenter, bigram_key, char_terms, is_content_word,
                             is_term_char, question_terms, word_key)
@@ -17,12 +18,9 @@ from bot.text.terms import (BIGRAM_FLAG, FUNCTION_WORDS, WORD_FLAG, Segmenter, b
 warnings.filterwarnings("ignore", module="cn2an")
 _NUMERAL_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 
-# In the rerank a single character says much less than a bigram or a word.
-CHAR_WEIGHT = 0.3
-BIGRAM_WEIGHT = 1.0
-WORD_WEIGHT = 1.0
-SYNONYM_WEIGHT = 0.8  # a synonym counts this much of the question word it stands for
-MAX_QUESTION_CHARS = 512
+# The confidence also reads a synonym as this share of its word; its fit assumed the shipped value.
+SYNONYM_WEIGHT = SHIPPED.synonym_weight
+MAX_QUESTION_CHARS = 512  # a limit, not tuned: a question longer than a long paragraph is cut
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class Query:
 
 
 def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
-                   synonyms: dict[str, tuple[str, ...]] | None = None) -> Query:
+                   synonyms: dict[str, tuple[str, ...]] | None = None, weights: RankingWeights = SHIPPED) -> Query:
     """Normalise, segment and weight a question against one index."""
     normalized = normalize(question.strip()[:MAX_QUESTION_CHARS])
     char_keys, word_keys, words = question_terms(normalized, segmenter)
@@ -55,14 +53,14 @@ def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
             normalized = variant
             char_keys, word_keys, words = variant_terms
     keys = char_keys + word_keys
-    kinds = [_kind_weight(k) for k in keys]
+    kinds = [_kind_weight(k, weights) for k in keys]
     n_original = len(keys)
     sources = [0] * n_original  # for each synonym key, the key of the question word it stands for
     for word in words:
         for synonym in (synonyms or {}).get(word, ()):
             for key in [word_key(synonym)] + [k for k in char_terms(synonym) if k >= BIGRAM_FLAG]:
                 keys.append(key)
-                kinds.append(WORD_WEIGHT * SYNONYM_WEIGHT)
+                kinds.append(weights.word_weight * weights.synonym_weight)
                 sources.append(word_key(word))
     keys_array = np.array(keys, dtype=np.int64)
     kind_array = np.array(kinds, dtype=np.float32)
@@ -125,7 +123,7 @@ def _has_number(text: str) -> bool:
     return any(ch.isdigit() or ch in _NUMERAL_CHARS for ch in text)
 
 
-def _kind_weight(key: int) -> float:
+def _kind_weight(key: int, weights: RankingWeights) -> float:
     if key >= WORD_FLAG:
-        return WORD_WEIGHT
-    return BIGRAM_WEIGHT if key >= BIGRAM_FLAG else CHAR_WEIGHT
+        return weights.word_weight
+    return weights.bigram_weight if key >= BIGRAM_FLAG else weights.char_weight

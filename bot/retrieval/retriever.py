@@ -9,9 +9,10 @@ from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.answer import Answer, Result
 from bot.retrieval.confidence import confidence, confidence_features
 from bot.retrieval.duplicates import DistinctPassages
-from bot.retrieval.query import parse_question
+from bot.retrieval.query import Query, parse_question
 from bot.retrieval.rerank import rank_sentences
 from bot.retrieval.snippet import SnippetBuilder, mark_spans
+from bot.retrieval.weights import SHIPPED, RankingWeights
 from bot.text.normalize import normalize
 from bot.text.terms import BIGRAM_FLAG, QUESTION_BIGRAMS, QUESTION_CHARS, Segmenter, is_term_char
 
@@ -43,22 +44,38 @@ class Retriever:
     """Answers questions from one knowledge base; thread-safe, holds no per-question state."""
 
     def __init__(self, kb: KnowledgeBase, settings: RetrievalSettings, segmenter: Segmenter,
-                 synonyms: dict[str, tuple[str, ...]] | None = None) -> None:
+                 synonyms: dict[str, tuple[str, ...]] | None = None, weights: RankingWeights = SHIPPED) -> None:
         self.kb = kb
         self.settings = settings
         self.segmenter = segmenter
         self.synonyms = synonyms or {}
+        self.weights = weights
+
+    def with_weights(self, weights: RankingWeights) -> "Retriever":
+        """The same retriever over the same base with other weights (for tuning them)."""
+        return Retriever(self.kb, self.settings, self.segmenter, self.synonyms, weights)
 
     def ask(self, question: str, k: int | None = None, offset: int = 0) -> Answer:
         """The top k results after `offset`, best first, and whether the best one answers."""
-        k = k or self.settings.top_k
-        query = parse_question(question, self.segmenter, self.kb.sparse, self.synonyms)
-        if not len(query.keys):
-            return Answer(question, False, ())
+        query = self.parse(question)
+        return self.answer(question, query, self.stage_one(query) if len(query.keys) else None, k, offset)
+
+    def parse(self, question: str) -> Query:
+        return parse_question(question, self.segmenter, self.kb.sparse, self.synonyms, self.weights)
+
+    def stage_one(self, query: Query) -> np.ndarray:
+        """Every passage's BM25 score for the question's own terms; no weight changes it."""
         stage_one_keys = query.keys[query.original]
         caps = posting_caps(stage_one_keys, self.kb.sparse.n_docs)
-        passage_scores = self.kb.sparse.score_keys(stage_one_keys, max_postings=caps)
-        ranking = rank_sentences(self.kb, query, passage_scores, self.settings.candidates)
+        return self.kb.sparse.score_keys(stage_one_keys, max_postings=caps)
+
+    def answer(self, question: str, query: Query, passage_scores: np.ndarray | None, k: int | None = None,
+               offset: int = 0) -> Answer:
+        """`ask` from a parsed question and its stage-one scores (None: the index knows none of its terms)."""
+        k = k or self.settings.top_k
+        if passage_scores is None:
+            return Answer(question, False, ())
+        ranking = rank_sentences(self.kb, query, passage_scores, self.settings.candidates, self.weights)
         if ranking is None:
             return Answer(question, False, ())
         order = np.argsort(-ranking.score, kind="stable")
@@ -66,7 +83,7 @@ class Retriever:
         features = confidence_features(self.kb, query, int(ranking.sentences[best_row]), self.segmenter)
         top_confidence = confidence(features)
         pairs = content_pairs(query.normalized)
-        snippets = SnippetBuilder(self.kb, ranking, pairs, self.settings.snippet_chars)
+        snippets = SnippetBuilder(self.kb, ranking, pairs, self.settings.snippet_chars, self.weights.fragment_share)
         distinct = DistinctPassages(self.kb)
         top_score = float(ranking.score[best_row]) or 1.0
         results: list[Result] = []

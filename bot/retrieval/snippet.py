@@ -12,12 +12,10 @@ from typing import Iterable
 
 from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.rerank import Ranking
+from bot.retrieval.weights import SHIPPED
 from bot.text.normalize import normalize
 
 ELLIPSIS = "…"
-# A separate fragment needs this share of the answering sentence's coverage: the user reads every
-# fragment, and weak ones cost more attention than the rare answer they carry (0.2 points of top-1).
-FRAGMENT_SHARE = 0.3
 # Where a run of clauses may be cut: after a comma, a semicolon, a colon or an enumeration comma,
 # but never inside a number (1,000 or 10:30).
 _CLAUSE_END = re.compile(r"(?<![0-9])[，,；;：:、](?![0-9])|[，；：、]")
@@ -96,11 +94,13 @@ def introduces_list(sentence: str) -> bool:
 class SnippetBuilder:
     """Builds the snippets of one answer; sentences shown in a better result aren't repeated lower down."""
 
-    def __init__(self, kb: KnowledgeBase, ranking: Ranking, question_pairs: list[str], limit: int) -> None:
+    def __init__(self, kb: KnowledgeBase, ranking: Ranking, question_pairs: list[str], limit: int,
+                 fragment_share: float = SHIPPED.fragment_share) -> None:
         self.kb = kb
         self.ranking = ranking
         self.question_pairs = question_pairs
         self.limit = limit
+        self.fragment_share = fragment_share  # see RankingWeights.fragment_share
         self.shown: set[int] = set()
 
     def build(self, row: int) -> str:
@@ -155,7 +155,7 @@ class SnippetBuilder:
                 picked.add(following)
                 used += length[following]
                 following += 1
-        fragment_floor = max(1e-6, FRAGMENT_SHARE * value[chosen])
+        fragment_floor = max(1e-6, self.fragment_share * value[chosen])
         while True:
             best, best_key = None, None
             for sentence, v in value.items():
