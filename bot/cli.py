@@ -94,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--seed", type=int, default=0, help="seed of the shuffle and the sampling (default 0)")
     fit.set_defaults(handler=_lazy("bot.evaluation.fit", "cmd_fit_confidence"))
 
+    tune = commands.add_parser("tune", parents=[common],
+                               help="re-derive the retrieval's weights: each one's measured effect on SQuAD-format sets")
+    tune.add_argument("files", nargs="+", metavar="FILE.json", help="SQuAD-format sets, each built as one base")
+    tune.add_argument("--sample", type=int, default=300, metavar="N", help="questions asked per set (default 300)")
+    tune.add_argument("--seed", type=int, default=0, help="seed of the sampling (default 0)")
+    tune.add_argument("--weights", metavar="NAME,…", help="only these weights (default: all of RankingWeights)")
+    tune.set_defaults(handler=_lazy("bot.evaluation.tune", "cmd_tune"))
+
     bench = commands.add_parser("bench", parents=[common],
                                 help="measure build, disk, load, memory and latency on generated bases of growing size")
     bench.add_argument("files", nargs="*", metavar="FILE.json", help="SQuAD-format sets to generate the bases from")

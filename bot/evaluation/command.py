@@ -20,6 +20,7 @@ from bot.evaluation.metrics import Shown, Tally
 from bot.errors import BuildFailed, QabotError
 from bot.evaluation.squad import Question, SetArticle, read_questions, read_set_articles, write_article_files
 from bot.knowledge.builder import build_knowledge_base, iter_progress
+from bot.retrieval.answer import Answer
 from bot.service import QAService
 
 ROWS = ("answer-in-top1", "answer-in-top5", "mrr@5", "right-article@1", "answered", "answered-right",
@@ -120,7 +121,11 @@ def built_base(articles: list[SetArticle], config: Config, show_progress: bool =
 def shown_by(service: QAService | None, question: str) -> Shown:
     if service is None:
         return Shown((), False)
-    answer = service.ask(question, k=max(5, service.config.retrieval.top_k))
+    return shown(service.ask(question, k=max(5, service.config.retrieval.top_k)))
+
+
+def shown(answer: Answer) -> Shown:
+    """What an answer shows, as the metrics read it."""
     return Shown(tuple((r.passage.article.key, r.snippet) for r in answer.results), answer.answered)
 
 

@@ -1,0 +1,171 @@
+"""`qabot tune`: re-derive the retrieval's weights (bot/retrieval/weights.py) from question sets.
+
+Each set's knowledge base is built once and a seeded sample of its questions is asked with the
+shipped weights, then with one weight at a time moved to a few values around its shipped one
+(off, half, three quarters, one and a half, double) while the others stay shipped. No weight
+changes stage one, so every question's BM25 passage scores are computed once and reused; only
+the question's term weights, the rerank and the first snippet are redone. A hit is what `qabot
+eval` counts: the first snippet is from the question's article and holds its answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import random
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from bot.config import Config
+from bot.errors import QabotError
+from bot.evaluation.command import built_base, run_questions, shown
+from bot.evaluation.metrics import Tally
+from bot.evaluation.squad import Question, read_set_articles
+from bot.retrieval.query import Query
+from bot.retrieval.retriever import Retriever
+from bot.retrieval.weights import SHIPPED, RankingWeights, weight_names
+
+FACTORS = (0.0, 0.5, 0.75, 1.5, 2.0)  # tried values, as multiples of the shipped one
+# Weights that are shares of something: above 1 they mean nothing (or turn negative).
+AT_MOST_ONE = frozenset({"synonym_weight", "neighbour_credit", "distinctness_mix", "fragment_share"})
+QUERY_WEIGHTS = ("char_weight", "bigram_weight", "word_weight", "synonym_weight")  # read when parsing
+
+
+@dataclass
+class SetSample:
+    """One set's base and sampled questions, with what no weight changes kept."""
+
+    name: str
+    retriever: Retriever
+    questions: list[Question]
+    stage_one: dict[str, np.ndarray | None] = field(default_factory=dict)
+    queries: dict[tuple, Query] = field(default_factory=dict)
+
+    def prepare(self) -> None:
+        for question in self.questions:
+            query = self.retriever.parse(question.text)
+            self.stage_one[question.text] = self.retriever.stage_one(query) if len(query.keys) else None
+
+    def tally(self, weights: RankingWeights) -> Tally:
+        """The sample asked with these weights (the first result only)."""
+        retriever = self.retriever.with_weights(weights)
+        parse_with = tuple(getattr(weights, name) for name in QUERY_WEIGHTS)
+
+        def ask(text: str):
+            key = (text, parse_with)
+            if key not in self.queries:
+                self.queries[key] = retriever.parse(text)
+            return shown(retriever.answer(text, self.queries[key], self.stage_one[text], k=1))
+
+        return run_questions(ask, self.questions, [])
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One setting of the weights and each set's (answer-in-top1, right-article@1) under it."""
+
+    weights: RankingWeights
+    per_set: tuple[tuple[float, float], ...]
+
+    @property
+    def top1(self) -> float:
+        return float(np.mean([top1 for top1, _ in self.per_set]))
+
+    @property
+    def right_article(self) -> float:
+        return float(np.mean([article for _, article in self.per_set]))
+
+
+def cmd_tune(args: argparse.Namespace, config: Config) -> int:
+    if args.sample < 1:
+        raise QabotError("--sample must be at least 1")
+    names = args.weights.split(",") if args.weights else list(weight_names())
+    unknown = [n for n in names if n not in weight_names()]
+    if unknown:
+        raise QabotError(f"--weights: no weight named {', '.join(unknown)} (known: {', '.join(weight_names())})")
+    print(tune([Path(f) for f in args.files], config, args.sample, args.seed, names,
+               log=lambda m: print(m, file=sys.stderr)))
+    return 0
+
+
+def tune(sets: list[Path], config: Config, sample: int, seed: int, names: list[str] | None = None,
+         log: Callable[[str], None] = lambda m: None) -> str:
+    """The report: every weight's tried values with their measured effect, and the lines to paste."""
+    names = names or list(weight_names())
+    with ExitStack() as stack:
+        samples = []
+        for path in sets:
+            service, questions, seconds = stack.enter_context(built_base(read_set_articles([path]), config))
+            if service is None:
+                raise QabotError(f"{path}: no article of the set could be built")
+            picked = sorted(random.Random(seed).sample(range(len(questions)), min(sample, len(questions))))
+            samples.append(SetSample(path.stem, service.loaded.retriever, [questions[i] for i in picked]))
+            samples[-1].prepare()
+            log(f"{path.stem}: built in {seconds:.1f} s, {len(picked)} of {len(questions)} questions sampled")
+        shipped = trial(samples, SHIPPED)
+        rows = {name: [trial(samples, dataclasses.replace(SHIPPED, **{name: value}))
+                       for value in grid(name)] for name in names}
+        best = {name: best_value(name, shipped, rows[name]) for name in names}
+        together = trial(samples, dataclasses.replace(SHIPPED, **best))
+    return report([f"{s.name} ({len(s.questions)})" for s in samples], shipped, rows, best, together, seed)
+
+
+def grid(name: str) -> list[float]:
+    """The values tried for one weight besides the shipped one."""
+    shipped = getattr(SHIPPED, name)
+    values = [round(shipped * f, 6) for f in FACTORS]
+    if name in AT_MOST_ONE:
+        values = [v for v in values if v <= 1.0]
+    return sorted(set(values) - {shipped})
+
+
+def trial(samples: list[SetSample], weights: RankingWeights) -> Trial:
+    figures = [s.tally(weights).figures(0.0, False) for s in samples]
+    return Trial(weights, tuple((f["answer-in-top1"], f["right-article@1"]) for f in figures))
+
+
+def best_value(name: str, shipped: Trial, tried: list[Trial]) -> float:
+    """The value with the best mean answer-in-top1; of equals, the shipped one, else the nearest to it."""
+    value = getattr(SHIPPED, name)
+    winner = max([shipped, *tried], key=lambda t: (round(t.top1, 6), t is shipped,
+                                                   -abs(getattr(t.weights, name) - value)))
+    return getattr(winner.weights, name)
+
+
+def report(set_names: list[str], shipped: Trial, rows: dict[str, list[Trial]], best: dict[str, float],
+           together: Trial, seed: int) -> str:
+    """One table: for every weight and value, the change against the shipped weights, in points."""
+    header = f"{'weight':<24}{'value':>8}{'top1':>8}{'article':>9}" + "".join(f"{n[:12]:>13}" for n in set_names)
+    lines = [f"sets (questions sampled, seed {seed}): {', '.join(set_names)}; one weight moved at a time",
+             "shipped: answer-in-top1 " + " ".join(f"{t:.3f}" for t, _ in shipped.per_set)
+             + f" (mean {shipped.top1:.3f}), right-article@1 " + " ".join(f"{a:.3f}" for _, a in shipped.per_set)
+             + f" (mean {shipped.right_article:.3f})",
+             "top1, article: change of the mean answer-in-top1 and right-article@1 in points; per set: top1",
+             header]
+    for name, tried in rows.items():
+        for t in sorted([shipped, *tried], key=lambda t: getattr(t.weights, name)):
+            mark = " shipped" if t is shipped else " best" if getattr(t.weights, name) == best[name] else ""
+            lines.append(f"{name:<24}{getattr(t.weights, name):>8g}{_points(t.top1 - shipped.top1):>8}"
+                         f"{_points(t.right_article - shipped.right_article):>9}"
+                         + "".join(f"{_points(a - b):>13}" for (a, _), (b, _) in zip(t.per_set, shipped.per_set))
+                         + mark)
+    lines.append("shipped: " + _line(SHIPPED))
+    lines.append("best:    " + _line(dataclasses.replace(SHIPPED, **best)))
+    lines.append(f"the best values together: answer-in-top1 {_points(together.top1 - shipped.top1)} points,"
+                 f" right-article@1 {_points(together.right_article - shipped.right_article)} points")
+    return "\n".join(lines)
+
+
+def _points(delta: float) -> str:
+    points = round(100 * delta, 1)
+    return "0" if points == 0 else f"{points:+.1f}"
+
+
+def _line(weights: RankingWeights) -> str:
+    return "RankingWeights(" + ", ".join(f"{f.name}={getattr(weights, f.name):g}"
+                                         for f in dataclasses.fields(weights)) + ")"
