@@ -112,7 +112,7 @@ def tune(sets: list[Path], config: Config, sample: int, seed: int, names: list[s
                        for value in grid(name)] for name in names}
         best = {name: best_value(name, shipped, rows[name]) for name in names}
         together = trial(samples, dataclasses.replace(SHIPPED, **best))
-    return report([f"{s.name} ({len(s.questions)})" for s in samples], shipped, rows, best, together, seed)
+    return report(samples, shipped, rows, best, together, seed)
 
 
 def grid(name: str) -> list[float]:
@@ -137,11 +137,12 @@ def best_value(name: str, shipped: Trial, tried: list[Trial]) -> float:
     return getattr(winner.weights, name)
 
 
-def report(set_names: list[str], shipped: Trial, rows: dict[str, list[Trial]], best: dict[str, float],
+def report(samples: list[SetSample], shipped: Trial, rows: dict[str, list[Trial]], best: dict[str, float],
            together: Trial, seed: int) -> str:
     """One table: for every weight and value, the change against the shipped weights, in points."""
-    header = f"{'weight':<24}{'value':>8}{'top1':>8}{'article':>9}" + "".join(f"{n[:12]:>13}" for n in set_names)
-    lines = [f"sets (questions sampled, seed {seed}): {', '.join(set_names)}; one weight moved at a time",
+    header = f"{'weight':<24}{'value':>8}{'top1':>8}{'article':>9}" + "".join(f"{s.name[:12]:>13}" for s in samples)
+    sampled = ", ".join(f"{s.name} ({len(s.questions)})" for s in samples)
+    lines = [f"sets (questions sampled, seed {seed}): {sampled}; one weight moved at a time, the others shipped",
              "shipped: answer-in-top1 " + " ".join(f"{t:.3f}" for t, _ in shipped.per_set)
              + f" (mean {shipped.top1:.3f}), right-article@1 " + " ".join(f"{a:.3f}" for _, a in shipped.per_set)
              + f" (mean {shipped.right_article:.3f})",

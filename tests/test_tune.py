@@ -1,0 +1,77 @@
+"""`qabot tune` on a hand-made set: its figures are eval's, and a weight that decides an answer shows it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import load_config
+from bot.evaluation.command import evaluate
+from bot.evaluation.tune import grid, tune
+
+FILLER = "".join(f"第{i}段说明当地的天气和交通情况。" for i in range(1, 12))
+
+
+def article(title: str, context: str, question: str, answer: str) -> dict:
+    qa = {"id": question, "question": question, "answers": [{"text": answer, "answer_start": context.index(answer)}]}
+    return {"title": title, "paragraphs": [{"context": context, "qas": [qa]}]}
+
+
+@pytest.fixture(scope="module")
+def hand_made(tmp_path_factory) -> Path:
+    """Three articles. In the first, two sentences hold the same words of the question 多少; only the
+    later one has a number, and a 40-character snippet has no room for both: the question-type
+    prior alone puts the answer first."""
+    path = tmp_path_factory.mktemp("tune") / "set.json"
+    data = [
+        article("青龙湖游记", "青龙湖的游客来自全国各地和世界上其他国家和地区以及港澳台。" + FILLER * 2
+                + "青龙湖的游客每年约30万人次。" + FILLER, "青龙湖的游客有多少？", "30万人次"),
+        article("青龙湖", "青龙湖位于云阳县北部。" + FILLER + "湖区景区始建于1950年，由乡绅出资修建。",
+                "青龙湖景区始建于哪一年？", "1950年"),
+        article("白鹭洲", "白鹭洲景区始建于1962年，景区由乡绅出资修建，景区规模很大。" + FILLER,
+                "白鹭洲景区有多大？", "规模很大"),
+    ]
+    path.write_text(json.dumps({"data": data}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def short_snippets(knowledge: Path):
+    config = load_config(knowledge_dir=knowledge)
+    return dataclasses.replace(config, retrieval=dataclasses.replace(config.retrieval, snippet_chars=40))
+
+
+def row(report: str, weight: str, value: str) -> list[str]:
+    return next(line.split() for line in report.splitlines() if line.split()[:2] == [weight, value])
+
+
+def test_the_tuner_measures_what_eval_measures_and_shows_a_weight_that_decides_an_answer(hand_made, tmp_path):
+    config = short_snippets(tmp_path / "k")
+    report = tune([hand_made], config, sample=10, seed=0, names=["type_prior", "article_weight"])
+    figures = evaluate([hand_made], [], config)
+    assert figures["answer-in-top1"] == 1.0 and figures["right-article@1"] == 1.0
+    assert "shipped: answer-in-top1 1.000 (mean 1.000), right-article@1 1.000 (mean 1.000)" in report
+    # Without the prior the sentence without a number leads, and the 40 characters hold no answer:
+    # one question of three, -33.3 points; the article is still right.
+    assert row(report, "type_prior", "0") == ["type_prior", "0", "-33.3", "0", "-33.3"]
+    assert row(report, "type_prior", "0.08") == ["type_prior", "0.08", "0", "0", "0", "shipped"]
+    assert row(report, "article_weight", "2") == ["article_weight", "2", "0", "0", "0", "shipped"]
+    assert [line.split()[1] for line in report.splitlines() if line.startswith("article_weight")] == \
+        ["0", "1", "1.5", "2", "3", "4"]
+    assert "type_prior=0.08" in report.splitlines()[-2]  # best: the shipped value wins a tie
+    assert report.splitlines()[-1] == "the best values together: answer-in-top1 0 points, right-article@1 0 points"
+
+
+def test_shares_are_never_tried_above_one():
+    assert grid("neighbour_credit") == [0.0, 0.25, 0.375, 0.75, 1.0]
+    assert grid("type_prior") == [0.0, 0.04, 0.06, 0.12, 0.16]
+
+
+def test_an_unknown_weight_is_one_line_naming_it(hand_made, capsys):
+    assert main(["tune", str(hand_made), "--weights", "type_prior,article_wieght"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qabot: error: --weights: no weight named article_wieght (known: char_weight,")
+    assert len(err.strip().splitlines()) == 1
