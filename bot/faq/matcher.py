@@ -18,9 +18,9 @@ from bot.retrieval.answer import Result
 from bot.text.normalize import normalize
 from bot.text.terms import FUNCTION_WORDS, QUESTION_CHARS, Segmenter
 
-# Measured on hand-made pairs (tests/test_faq.py): paraphrases, typos and reordered phrasings
-# score 80-100; the same question about another subject (博物馆 for 图书馆) 78, a question
-# naming only the subject 60.
+# Set between the scores of tests/test_faq.py's hand-made pairs, which fail when it stops parting
+# them (`pytest tests/test_faq.py`): paraphrases, typos and reordered phrasings score 80-100; the
+# same question about another subject (博物馆 for 图书馆) 78, a question naming only the subject 60.
 MATCH_THRESHOLD = 80.0
 TITLE_PREFIX = "常见问题："
 # Ways of asking the same thing that jieba splits differently.

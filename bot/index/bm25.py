@@ -18,6 +18,8 @@ from bot.index.arrays import FileArray
 from bot.index.schema import POSTING
 from bot.text.key_sets import sorted_unique
 
+# Not tuned: the usual BM25 values (Lucene's defaults, and the plain BM25 that `qabot eval --baseline`
+# compares with). The rerank, not stage one, decides which sentence answers.
 K1 = 1.2
 B = 0.75
 

@@ -10,9 +10,10 @@ from rapidfuzz import fuzz
 from bot.index.knowledge_base import KnowledgeBase
 from bot.text.normalize import normalize
 
-# rapidfuzz's normalised Indel similarity (0-100) at or above which two passages are the same text:
-# a republished paragraph with a changed date line or a few edited characters scores well over
-# 90; two different paragraphs about one subject score far below.
+# rapidfuzz's normalised Indel similarity (0-100) at or above which two passages are the same text.
+# A threshold set between the two kinds of pair, not tuned: a republished paragraph with a changed
+# date line or a few edited characters scores well over 90, two different paragraphs about one
+# subject far below (tests/test_retrieval.py's republished-paragraph test holds both kinds).
 NEAR_DUPLICATE = 90
 
 
