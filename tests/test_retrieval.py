@@ -6,7 +6,8 @@ import pytest
 from bot.config import load_config
 from bot.knowledge.builder import build_knowledge_base
 from bot.retrieval.query import numerals_as_digits
-from bot.retrieval.retriever import CANDIDATE_POSTINGS, CHAR_POSTINGS, posting_caps
+from bot.retrieval.retriever import posting_caps
+from bot.retrieval.weights import SHIPPED_CAPS
 from bot.service import QAService
 from bot.text.synonyms import load_synonyms
 from bot.text.terms import bigram_key, word_key
@@ -163,5 +164,5 @@ def test_retrieval_candidates_bounds_the_passages_the_rerank_reads(service, tmp_
 
 def test_stage_one_reads_a_growing_share_of_common_terms_only_in_large_bases():
     keys = np.array([ord("人"), bigram_key("人", "才"), word_key("人才")], dtype=np.int64)
-    assert posting_caps(keys, 100_000).tolist() == [CHAR_POSTINGS, CANDIDATE_POSTINGS, CANDIDATE_POSTINGS]
+    assert posting_caps(keys, 100_000).tolist() == [SHIPPED_CAPS.char, SHIPPED_CAPS.term, SHIPPED_CAPS.term]
     assert posting_caps(keys, 1_000_000).tolist() == [20_000, 100_000, 100_000]

@@ -12,6 +12,7 @@ from bot.cli import main
 from bot.config import load_config
 from bot.evaluation.command import evaluate
 from bot.evaluation.tune import grid, tune
+from bot.evaluation.tune_caps import tune_caps
 
 FILLER = "".join(f"第{i}段说明当地的天气和交通情况。" for i in range(1, 12))
 
@@ -75,3 +76,18 @@ def test_an_unknown_weight_is_one_line_naming_it(hand_made, capsys):
     err = capsys.readouterr().err
     assert err.startswith("qabot: error: --weights: no weight named article_wieght (known: char_weight,")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_caps_are_tuned_on_a_generated_base_and_cut_nothing_in_a_small_one(tmp_path):
+    from tests.test_evaluation import PLACES, squad_set
+
+    report = tune_caps([squad_set(tmp_path / "set.json")], load_config(knowledge_dir=tmp_path / "k"),
+                       passages=300, sample=20, seed=0)
+    lines = report.splitlines()
+    assert lines[0].startswith("a generated base of ") and lines[0].endswith(
+        f" passages, {len(PLACES)} held-out questions; one cap moved at a time")
+    rows = [line.split() for line in lines[3:]]
+    assert [row[0] for row in rows] == ["term"] * 5 + ["char"] * 5 + ["term_share"] * 5 + ["char_share"] * 5
+    assert [row[1] for row in rows if row[-1] == "shipped"] == ["20000", "5000", "0.1", "0.02"]
+    # No list of a base of 300 passages is longer than the smallest cap tried: every row finds the same.
+    assert {tuple(row[2:4]) for row in rows} == {("1.000", "1.000")}

@@ -53,7 +53,7 @@ class SetSample:
 
     def tally(self, weights: RankingWeights) -> Tally:
         """The sample asked with these weights (the first result only)."""
-        retriever = self.retriever.with_weights(weights)
+        retriever = self.retriever.tuned(weights)
         parse_with = tuple(getattr(weights, name) for name in QUERY_WEIGHTS)
 
         def ask(text: str):
@@ -88,8 +88,18 @@ def cmd_tune(args: argparse.Namespace, config: Config) -> int:
     unknown = [n for n in names if n not in weight_names()]
     if unknown:
         raise QabotError(f"--weights: no weight named {', '.join(unknown)} (known: {', '.join(weight_names())})")
-    print(tune([Path(f) for f in args.files], config, args.sample, args.seed, names,
-               log=lambda m: print(m, file=sys.stderr)))
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    if args.passages:
+        from bot.evaluation.bench import parse_size
+        from bot.evaluation.tune_caps import tune_caps
+
+        try:
+            passages = parse_size(args.passages)
+        except ValueError:
+            raise QabotError(f"--passages: {args.passages!r} is not a number of passages such as 100k") from None
+        print(tune_caps([Path(f) for f in args.files], config, passages, args.sample, args.seed, log))
+    else:
+        print(tune([Path(f) for f in args.files], config, args.sample, args.seed, names, log))
     return 0
 
 

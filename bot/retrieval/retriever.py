@@ -12,32 +12,15 @@ from bot.retrieval.duplicates import DistinctPassages
 from bot.retrieval.query import Query, parse_question
 from bot.retrieval.rerank import rank_sentences
 from bot.retrieval.snippet import SnippetBuilder, mark_spans
-from bot.retrieval.weights import SHIPPED, RankingWeights
+from bot.retrieval.weights import SHIPPED, SHIPPED_CAPS, PostingCaps, RankingWeights
 from bot.text.normalize import normalize
 from bot.text.terms import BIGRAM_FLAG, QUESTION_BIGRAMS, QUESTION_CHARS, Segmenter, is_term_char
 
 
-# Stage one reads at most this many postings of each term, best first: in a large base a common
-# character or bigram is in most passages, and the tail of its list only adds a little to many
-# scores. A base of fewer passages than a cap (20,000 for a bigram or word, 5,000 for a single
-# character) has no list it cuts. Speed/quality trade-offs, measured on `qabot bench`'s bases.
-CANDIDATE_POSTINGS = 20_000
-# Single characters are most of the postings a question touches (86% at 100,000 passages) and say
-# least about which passage answers it, so their cap is smaller: at 100,000 passages this made
-# stage one about 1.3x faster for 0.3 points of answer-in-top1.
-CHAR_POSTINGS = 5_000
-# Past 200,000 passages the caps grow with the base, so that stage one reads the same share of a
-# common term's list as at 200,000 (with fixed caps it read a tenth of the 100,000 share at 1M).
-# At 1M passages that bought +0.54 points of answer-in-top1 on the bench's base (+0.04 on a base
-# generated the earlier way) for a p50 of 14 ms instead of 10, and a p99 of 48 instead of 17.
-CANDIDATE_POSTINGS_SHARE = 0.10
-CHAR_POSTINGS_SHARE = 0.02
-
-
-def posting_caps(keys: np.ndarray, n_docs: int) -> np.ndarray:
+def posting_caps(keys: np.ndarray, n_docs: int, caps: PostingCaps = SHIPPED_CAPS) -> np.ndarray:
     """How many postings stage one reads of each key: characters fewer than bigrams and words."""
-    char_cap = max(CHAR_POSTINGS, int(CHAR_POSTINGS_SHARE * n_docs))
-    term_cap = max(CANDIDATE_POSTINGS, int(CANDIDATE_POSTINGS_SHARE * n_docs))
+    char_cap = max(caps.char, int(caps.char_share * n_docs))
+    term_cap = max(caps.term, int(caps.term_share * n_docs))
     return np.where(keys < BIGRAM_FLAG, char_cap, term_cap)
 
 
@@ -45,16 +28,19 @@ class Retriever:
     """Answers questions from one knowledge base; thread-safe, holds no per-question state."""
 
     def __init__(self, kb: KnowledgeBase, settings: RetrievalSettings, segmenter: Segmenter,
-                 synonyms: dict[str, tuple[str, ...]] | None = None, weights: RankingWeights = SHIPPED) -> None:
+                 synonyms: dict[str, tuple[str, ...]] | None = None, weights: RankingWeights = SHIPPED,
+                 caps: PostingCaps = SHIPPED_CAPS) -> None:
         self.kb = kb
         self.settings = settings
         self.segmenter = segmenter
         self.synonyms = synonyms or {}
         self.weights = weights
+        self.caps = caps
 
-    def with_weights(self, weights: RankingWeights) -> "Retriever":
-        """The same retriever over the same base with other weights (for tuning them)."""
-        return Retriever(self.kb, self.settings, self.segmenter, self.synonyms, weights)
+    def tuned(self, weights: RankingWeights | None = None, caps: PostingCaps | None = None) -> "Retriever":
+        """The same retriever over the same base with other weights or caps (for tuning them)."""
+        return Retriever(self.kb, self.settings, self.segmenter, self.synonyms, weights or self.weights,
+                         caps or self.caps)
 
     def ask(self, question: str, k: int | None = None, offset: int = 0) -> Answer:
         """The top k results after `offset`, best first, and whether the best one answers."""
@@ -65,9 +51,9 @@ class Retriever:
         return parse_question(question, self.segmenter, self.kb.sparse, self.synonyms, self.weights)
 
     def stage_one(self, query: Query) -> np.ndarray:
-        """Every passage's BM25 score for the question's own terms; no weight changes it."""
+        """Every passage's BM25 score for the question's own terms; no weight changes it, the caps do."""
         stage_one_keys = query.keys[query.original]
-        caps = posting_caps(stage_one_keys, self.kb.sparse.n_docs)
+        caps = posting_caps(stage_one_keys, self.kb.sparse.n_docs, self.caps)
         return self.kb.sparse.score_keys(stage_one_keys, max_postings=caps)
 
     def answer(self, question: str, query: Query, passage_scores: np.ndarray | None, k: int | None = None,
