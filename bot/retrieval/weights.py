@@ -86,10 +86,13 @@ class PostingCaps:
     # For a bigram or a word.
     term: int = 20_000
     # Single characters are most of the postings a question touches (86% at 100,000 passages) and
-    # say least about which passage answers it, so their cap is smaller.
+    # say least about which passage answers it, so their cap is smaller: at 100,000 passages this
+    # made stage one about 1.3x faster for 0.3 points of answer-in-top1.
     char: int = 5_000
     # Past 200,000 passages the caps grow with the base, so that stage one reads the same share of a
     # common term's list as at 200,000 (with fixed caps it read a tenth of the 100,000 share at 1M).
+    # At 1M passages that bought +0.54 points of answer-in-top1 on the bench's base (+0.04 on a base
+    # generated the earlier way) for a p50 of 14 ms instead of 10, and a p99 of 48 instead of 17.
     term_share: float = 0.10
     char_share: float = 0.02
 
