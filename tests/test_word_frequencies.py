@@ -101,7 +101,6 @@ def test_no_home_directory_means_jiebas_own_dictionary_not_an_error(monkeypatch)
         raise KeyError(f"getpwuid(): uid not found: {uid}")
 
     # A service account without a home: no $HOME and no passwd entry (this cannot be made for real here).
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.delenv("HOME", raising=False)
     monkeypatch.setattr("pwd.getpwuid", no_such_user)
     assert load_store() is None

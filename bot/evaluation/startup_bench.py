@@ -105,6 +105,7 @@ def _run(argv: list[str], knowledge: Path) -> tuple[float, float]:
 
 def _timed(command: list[str]) -> tuple[float, float]:
     """Wall-clock seconds, and the CPU seconds of the process and its children (less moved by a busy machine)."""
+    # The caller's environment, less qabot's own settings: the runs time the defaults.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QABOT_", "TELEGRAM_"))}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()

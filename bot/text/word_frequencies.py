@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import array
 import logging
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -72,8 +71,8 @@ class FrequencyStore:
 
 
 def default_cache_dir() -> Path:
-    """Where the trie is kept: the user's cache directory (XDG), as other tools keep theirs."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qabot"
+    """Where the trie is kept: ~/.cache/qabot (the package reads no environment outside bot/config.py)."""
+    return Path.home() / ".cache" / "qabot"
 
 
 def load_store(cache_dir: Path | None = None) -> tuple[FrequencyStore, int] | None:
