@@ -54,10 +54,13 @@ class FrequencyStore:
             raise KeyError(word) from None
 
     def get(self, word: str, default: int | None = None) -> int | None:
+        if word in self._added:
+            return self._added[word]
         try:
-            return self[word]
-        except KeyError:
+            key = self._trie.get(word)  # not self[word]: jieba asks for many strings it lacks, and raising is slow
+        except (UnicodeEncodeError, TypeError):
             return default
+        return default if key is None else self._freqs[key]
 
     def __setitem__(self, word: str, freq: int) -> None:
         self._added[word] = freq
