@@ -81,18 +81,30 @@ class PostingCaps:
 
     In a large base a common character or bigram is in most passages, and the tail of its list only
     adds a little to many scores. A base of fewer passages than a cap has no list that cap cuts.
+    Tuned on `qabot bench`'s generated bases, and re-derived on one by
+
+        qabot tune cmrc2018_dev.json drcd_dev.json --passages 100k --sample 3000
+
+    which asks the bench's 2,215 held-out questions with each cap at ¼, ½, 2 and 4 times its value.
+    One question is 0.045 points of answer-in-top1. The CPU time a question took varied by ±10%
+    between settings that did the same work. The figures below are from that run (105,253 passages,
+    7 minutes).
     """
 
-    # For a bigram or a word.
+    # For a bigram or a word. From ¼ to 4 times, answer-in-top1 moved by at most 0.1 points (−0.1 at
+    # ¼), and the CPU time stayed within that noise.
     term: int = 20_000
     # Single characters are most of the postings a question touches (86% at 100,000 passages) and
-    # say least about which passage answers it, so their cap is smaller: at 100,000 passages this
-    # made stage one about 1.3x faster for 0.3 points of answer-in-top1.
+    # say least about which passage answers it, so their cap is smaller. At 20,000, as for bigrams,
+    # a question took 1.4x the CPU time (6.8 ms against 5.0) for +0.1 points. A cap of 1,250 saved
+    # no more than the noise.
     char: int = 5_000
     # Past 200,000 passages the caps grow with the base, so that stage one reads the same share of a
     # common term's list as at 200,000 (with fixed caps it read a tenth of the 100,000 share at 1M).
-    # At 1M passages that bought +0.54 points of answer-in-top1 on the bench's base (+0.04 on a base
-    # generated the earlier way) for a p50 of 14 ms instead of 10, and a p99 of 48 instead of 17.
+    # Below that they change nothing, so `--passages 1M` re-derives them. That run needs about 7 GB
+    # and was not repeated; the side measurement in docs/scale.md found the following at 1M:
+    # +0.54 points of answer-in-top1 on the bench's base (+0.04 on a base generated the earlier
+    # way), for a p50 of 14 ms instead of 10 and a p99 of 48 instead of 17.
     term_share: float = 0.10
     char_share: float = 0.02
 
