@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
+import warnings
 from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from telegram.error import RetryAfter
 
 from bot.telegram.callbacks import (
     MAX_CALLBACK_BYTES,
@@ -22,7 +25,7 @@ from bot.telegram.callbacks import (
     encode,
     without_more,
 )
-from bot.telegram.limits import AllOf, FloodLimiter, SlidingWindow, TokenBucket
+from bot.telegram.limits import AllOf, FloodLimiter, SlidingWindow, TokenBucket, retry_seconds
 from bot.telegram.logging_filter import REDACTED, RedactingFilter, install_redaction
 from bot.telegram.telegram_html import MAX_TEXT, esc, html_to_plain, split_html, visible_length
 from tests.support.telegram_server import parse_telegram_html
@@ -276,3 +279,12 @@ def test_webhook_and_token_settings(tmp_path) -> None:
     with pytest.raises(ConfigError, match="does not look like") as info:
         require_token(make_config(tmp_path, TELEGRAM_BOT_TOKEN="not a token"))
     assert "not a token" not in str(info.value)
+
+
+@pytest.mark.parametrize("ptb_timedelta", ["false", "true"])
+def test_retry_seconds_reads_the_public_retry_after_as_int_or_timedelta(monkeypatch, ptb_timedelta: str) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", ptb_timedelta)  # PTB 23 makes timedelta the only form
+    whole, part = RetryAfter(3), RetryAfter(dt.timedelta(seconds=1.5))  # PTB's own __init__ warns
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # reading it here must not
+        assert retry_seconds(whole) == 3.0 and retry_seconds(part) == 1.5

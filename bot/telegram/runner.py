@@ -179,7 +179,11 @@ async def _post_shutdown(app: Application) -> None:
 
 
 async def connect(app: Application, retries: int, base_url: str, redactor: RedactingFilter) -> None:
-    """Initialize the application (getMe), retrying `retries` times (-1: forever); one clear error if it fails."""
+    """Initialize the application (getMe), retrying `retries` times (-1: forever); one clear error if it fails.
+
+    Not PTB's `bootstrap_retries` for this step (run_* still get it, for deleteWebhook/setWebhook): that loop
+    logs its retries at DEBUG only and gives up with a logged traceback; this one says each retry at WARNING.
+    """
     attempt, delay = 0, 1.0
     while True:
         try:
