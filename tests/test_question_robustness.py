@@ -5,10 +5,13 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from bot.config import RetrievalSettings
 from bot.knowledge.builder import build_knowledge_base
 from bot.replies.render import answer_to_json, render_plain, render_result_html
 from bot.service import QAService
 from tests.support.knowledge import config_for, make_knowledge
+
+SNIPPET_CHARS = RetrievalSettings().snippet_chars  # the services below use the default config
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +25,7 @@ def check(answer):
     data = json.loads(json.dumps(answer_to_json(answer), ensure_ascii=False))
     assert isinstance(data["answered"], bool)
     for result in answer.results:
-        assert 0 < len(result.snippet) <= 200
+        assert 0 < len(result.snippet) <= SNIPPET_CHARS
         assert 0.0 <= result.score <= 1.0
         for start, end in result.highlights:
             assert 0 <= start < end <= len(result.snippet)

@@ -73,7 +73,7 @@ def test_snippet_holds_the_answering_sentence_and_marks_matches(service):
     answer = service.ask("邹游哪一年加盟上海申花")
     best = answer.best
     assert "2010年，邹游加盟上海申花俱乐部" in best.snippet
-    assert len(best.snippet) <= 200
+    assert len(best.snippet) <= service.config.retrieval.snippet_chars
     marked = [best.snippet[a:b] for a, b in best.highlights]
     assert any("上海申花" in m for m in marked)
 
@@ -86,7 +86,7 @@ def test_snippet_of_a_long_article_centres_on_the_answering_sentence(tmp_path):
     best = QAService.open(config).ask("今年全市新增公园绿地面积是多少").best
     # At most one sentence of lead-in before the answer; the rest of the budget follows it.
     assert 0 <= best.snippet.index("今年全市新增公园绿地面积达到了四百二十公顷。") <= 30
-    assert len(best.snippet) <= 200
+    assert len(best.snippet) <= config.retrieval.snippet_chars
 
 
 def test_a_who_question_shows_the_name_before_the_he_sentence(tmp_path):

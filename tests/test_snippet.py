@@ -101,7 +101,7 @@ def test_snippets_start_at_a_boundary_and_later_results_repeat_nothing(policy_se
     assert len(answer.results) >= 2
     body = "".join(POLICY.split("\n\n", 2)[2].split())  # paragraph breaks aside
     for result in answer.results:
-        assert len(result.snippet) <= 200
+        assert len(result.snippet) <= policy_service.config.retrieval.snippet_chars
         pieces = ["".join(piece.split()) for piece in result.snippet.split(ELLIPSIS)]
         assert all(piece in body for piece in pieces if piece)  # every piece is the article's own text
         start = body.index(pieces[0])
@@ -119,6 +119,6 @@ def test_a_clause_cut_from_a_long_sentence_is_shown_with_ellipses(tmp_path: Path
     build_knowledge_base(make_config(root), workers=1)
     answer = QAService.open(make_config(root)).ask("新建的社区卫生服务站每个补助多少钱？")
     snippet = answer.best.snippet
-    assert "每个补助30万元" in snippet and len(snippet) <= 200
+    assert "每个补助30万元" in snippet and len(snippet) <= make_config(root).retrieval.snippet_chars
     assert snippet.startswith(ELLIPSIS)  # the sentence began long before this clause
     assert "".join(snippet.strip(ELLIPSIS).split()) in LONG_SENTENCE
