@@ -19,7 +19,7 @@ GATE_REFUSED = 3  # `qabot build`: the new base failed more of questions.yaml; t
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(getattr(args, "verbose", 0))
     try:
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: an option given before the command must not be reset by the command's own copy.
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--knowledge", metavar="DIR", help="knowledge directory (default: $QABOT_KNOWLEDGE or ./knowledge)")

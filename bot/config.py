@@ -131,7 +131,7 @@ class Config:
     storage_path = property(lambda self: self.knowledge_dir / self.storage.path)
 
 
-_SECTIONS: dict[str, type] = {
+SECTIONS: dict[str, type] = {
     "passages": PassageSettings,
     "knowledge": KnowledgeSettings,
     "retrieval": RetrievalSettings,
@@ -158,10 +158,10 @@ def load_config(
     elif (knowledge / CONFIG_FILE_NAME).is_file():
         raw = _read_yaml(knowledge / CONFIG_FILE_NAME)
 
-    unknown = sorted(set(raw) - set(_SECTIONS))
+    unknown = sorted(set(raw) - set(SECTIONS))
     if unknown:
-        raise ConfigError(f"unknown config key '{unknown[0]}' (known sections: {', '.join(_SECTIONS)})")
-    sections = {name: _build_section(name, cls, raw.get(name)) for name, cls in _SECTIONS.items()}
+        raise ConfigError(f"unknown config key '{unknown[0]}' (known sections: {', '.join(SECTIONS)})")
+    sections = {name: _build_section(name, cls, raw.get(name)) for name, cls in SECTIONS.items()}
     sections["telegram"] = _apply_telegram_env(sections["telegram"], env)
     for section in sections.values():
         if hasattr(section, "validate"):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import RetrievalSettings
-from bot.cli import _parser
+from tests.support.cli import subcommands
 from tests.support.knowledge import make_knowledge
 from tests.support.processes import clean_env
 
@@ -117,7 +117,7 @@ def test_config_from_environment_variable(qabot, knowledge, tmp_path):
 
 
 def test_every_command_has_help(qabot):
-    commands = next(a for a in _parser()._actions if a.dest == "command").choices
+    commands = subcommands()
     assert {"build", "ask", "chat", "eval", "fit-confidence", "bench", "run"} <= set(commands)
     for command in commands:
         result = qabot(command, "--help")

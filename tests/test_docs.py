@@ -8,8 +8,8 @@ import dataclasses
 import re
 from pathlib import Path
 
-from bot.cli import _parser
-from bot.config import _SECTIONS
+from bot.config import SECTIONS
+from tests.support.cli import subcommands
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -22,14 +22,13 @@ def table_rows(heading: str) -> list[list[str]]:
 
 
 def test_every_command_is_in_the_readme_and_every_documented_command_exists() -> None:
-    subcommands = next(a for a in _parser()._actions if a.dest == "command").choices
     documented = {m.group(1) for row in table_rows("Commands") for m in [re.match(r"`qabot ([a-z-]+)", row[0])] if m}
-    assert documented == set(subcommands)
+    assert documented == set(subcommands())
 
 
 def test_every_config_key_is_in_the_readme_with_its_default() -> None:
     rows = {row[0].strip("`"): row[1] for row in table_rows("Configuration")}
-    keys = {f"{section}.{field.name}": field for section, cls in _SECTIONS.items() for field in dataclasses.fields(cls)}
+    keys = {f"{section}.{field.name}": field for section, cls in SECTIONS.items() for field in dataclasses.fields(cls)}
     assert set(rows) == set(keys)
     for key, field in keys.items():
         shown, default = rows[key].strip("`"), field.default

@@ -12,7 +12,7 @@ from bot.index.knowledge_base import KnowledgeBase
 from tests.conftest import ADMIN_ID, PANDA_FACT, PANDA_QUESTION, TOKEN, USER_ID
 from tests.support.processes import clean_env
 from tests.support.processes import qabot as qabot_process
-from tests.test_reliability import _ask, _reloadable
+from tests.test_reliability import ask_and_read, reloadable_bot
 
 
 def build_dir(index: Path) -> Path:
@@ -73,10 +73,10 @@ def test_reload_rebuilds_over_data_that_would_silently_change_answers(start_bot,
                                                                       question_log) -> None:
     """Flipped bytes in passages.text.offsets used to change an answer without any error."""
     index = knowledge_copy / ".index"
-    _reloadable(start_bot, api, knowledge_copy, question_log)
+    reloadable_bot(start_bot, api, knowledge_copy, question_log)
     overwrite(build_dir(index) / "passages.text.offsets.npy", -3, b"\x01")
-    _, report = _ask(api, ADMIN_ID, "/reload", 2)
+    _, report = ask_and_read(api, ADMIN_ID, "/reload", 2)
     assert "知识库已重建" in report and "原来的索引无法使用" in report
     assert "passages.text.offsets.npy 和它的校验和对不上" in report  # said in Chinese to the admin
-    assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]
+    assert PANDA_FACT in ask_and_read(api, USER_ID, PANDA_QUESTION)[0]
     assert len(KnowledgeBase(index).articles) == 6

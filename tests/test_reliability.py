@@ -218,14 +218,16 @@ def test_sigterm_answers_what_is_queued_confirms_it_and_a_restart_answers_nothin
 # ---- the knowledge base on disk --------------------------------------------------------------
 
 
-def _reloadable(start_bot, api: FakeBotApi, knowledge: Path, question_log) -> RunningBot:
+def reloadable_bot(start_bot, api: FakeBotApi, knowledge: Path, question_log) -> RunningBot:
+    """A bot with its own service over `knowledge`, so /reload can change it; quick retries."""
     from bot.service import QAService
 
     config = fast(make_config(knowledge, api.base_url))
     return start_bot(config, service=QAService.open(config), question_log=question_log)
 
 
-def _ask(api: FakeBotApi, chat_id: int, text: str, count: int = 1) -> list[str]:
+def ask_and_read(api: FakeBotApi, chat_id: int, text: str, count: int = 1) -> list[str]:
+    """Send `text` privately and return the texts of the next `count` replies."""
     before = len(api.sent_messages(chat_id))
     api.push_private_text(chat_id, text)
     return [m["text"] for m in api.wait_for_messages(chat_id, before + count, timeout=30)[before:]]
@@ -251,30 +253,30 @@ def test_reload_over_an_unusable_index_rebuilds_it_and_tells_the_admin_why(
         start_bot, api: FakeBotApi, knowledge_copy: Path, question_log, damage: Callable[[Path], None]) -> None:
     from bot.index.knowledge_base import KnowledgeBase
 
-    _reloadable(start_bot, api, knowledge_copy, question_log)
+    reloadable_bot(start_bot, api, knowledge_copy, question_log)
     damage(knowledge_copy / ".index")
-    assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]  # the base in memory still serves
-    started, report = _ask(api, ADMIN_ID, "/reload", 2)
+    assert PANDA_FACT in ask_and_read(api, USER_ID, PANDA_QUESTION)[0]  # the base in memory still serves
+    started, report = ask_and_read(api, ADMIN_ID, "/reload", 2)
     assert "知识库已重建" in report and "共 6 篇文章" in report
     assert "原来的索引无法使用" in report and "清单文件（manifest）缺失或无法读取" in report
-    assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]
+    assert PANDA_FACT in ask_and_read(api, USER_ID, PANDA_QUESTION)[0]
     assert len(KnowledgeBase(knowledge_copy / ".index").articles) == 6
 
 
 def test_a_reload_that_cannot_replace_a_half_copied_index_keeps_the_old_base_and_says_why(
         start_bot, api: FakeBotApi, knowledge_copy: Path, question_log) -> None:
     index = knowledge_copy / ".index"
-    _reloadable(start_bot, api, knowledge_copy, question_log)
+    reloadable_bot(start_bot, api, knowledge_copy, question_log)
     # Someone copied an index over by hand and the copy stopped half way: CURRENT is a directory.
     build = index / os.readlink(index / "CURRENT")
     (index / "CURRENT").unlink()
     (index / "CURRENT").mkdir()
     shutil.copy(build / "articles.json", index / "CURRENT" / "articles.json")
-    _, failure = _ask(api, ADMIN_ID, "/reload", 2)
+    _, failure = ask_and_read(api, ADMIN_ID, "/reload", 2)
     assert failure.startswith("重建失败：") and "CURRENT" in failure
     assert "磁盘上的索引无法使用" in failure and "仍在使用原来的知识库（6 篇文章" in failure
     assert "内部错误" not in failure  # a reason, not a class name
-    assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]
+    assert PANDA_FACT in ask_and_read(api, USER_ID, PANDA_QUESTION)[0]
 
 
 # ---- handlers ------------------------------------------------------------------------------
@@ -287,7 +289,7 @@ def test_a_handler_that_raises_apologises_and_the_next_update_is_handled(
                "from": {"id": USER_ID, "is_bot": False, "first_name": "U"}, "text": 12345}
     api.push_raw({"message": message})
     assert api.wait_for_messages(USER_ID, 1)[0]["text"] == SOMETHING_WRONG
-    assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]
+    assert PANDA_FACT in ask_and_read(api, USER_ID, PANDA_QUESTION)[0]
     errors = lines(debug_log, "error while handling update", "ERROR")
     assert len(errors) == 1 and "Traceback" in debug_log.getvalue()
 
@@ -447,7 +449,7 @@ def _enormous_paragraph() -> str:
 
 def test_bad_article_files_are_skipped_with_reasons_and_reload_reports_them(
         start_bot, api: FakeBotApi, knowledge_copy: Path, question_log) -> None:
-    bot = _reloadable(start_bot, api, knowledge_copy, question_log)
+    bot = reloadable_bot(start_bot, api, knowledge_copy, question_log)
     articles = knowledge_copy / "articles"
     paragraph = _enormous_paragraph()
     assert len(paragraph.encode("utf-8")) > 1_000_000 and "\n" not in paragraph
@@ -457,7 +459,7 @@ def test_bad_article_files_are_skipped_with_reasons_and_reload_reports_them(
     (articles / "legacy.txt").write_bytes("旧编码文章\n\n这篇旧文章用GB18030编码保存，讲的是苏州园林的拙政园。\n".encode("gb18030"))
     (articles / "punctuation.txt").write_text("。，！？……——“”《》\n、；：\n", encoding="utf-8")
     (articles / "front.md").write_text("---\ntitle: [unclosed\ndate: 2020-01-01\n---\n正文。\n", encoding="utf-8")
-    _, report = _ask(api, ADMIN_ID, "/reload", 2)
+    _, report = ask_and_read(api, ADMIN_ID, "/reload", 2)
     assert "知识库已重建" in report and "共 8 篇文章" in report and "新增 2 篇" in report
     assert "articles/mixed.txt：既不是 UTF-8 也不是 GB18030 编码：第 4 行之前是 UTF-8，第 4 行不是，可能混用了编码" in report
     assert "articles/punctuation.txt：没有可以检索的文字" in report
@@ -468,6 +470,6 @@ def test_bad_article_files_are_skipped_with_reasons_and_reload_reports_them(
     limit = bot.config.passages.max_chars
     assert huge.passage_count > 1000
     assert all(len(kb.passage_texts[i]) <= limit for i in range(huge.first_passage, huge.first_passage + huge.passage_count))
-    assert "万历二十三年" in _ask(api, USER_ID, "青石镇的卧云桥建于什么时候")[0]
-    assert "拙政园" in _ask(api, USER_ID, "旧文章讲的是苏州哪座园林")[0]
-    assert PANDA_FACT in _ask(api, USER_ID, PANDA_QUESTION)[0]  # everything else is still indexed
+    assert "万历二十三年" in ask_and_read(api, USER_ID, "青石镇的卧云桥建于什么时候")[0]
+    assert "拙政园" in ask_and_read(api, USER_ID, "旧文章讲的是苏州哪座园林")[0]
+    assert PANDA_FACT in ask_and_read(api, USER_ID, PANDA_QUESTION)[0]  # everything else is still indexed

@@ -17,9 +17,14 @@ from typing import Iterator
 
 import pytest
 
-from bot.cli import main
+from bot.cli import build_parser, main
 
 PREFIXES = ("QABOT_", "TELEGRAM_")
+
+
+def subcommands() -> list[str]:
+    """The commands `qabot` has, as its parser knows them (argparse keeps them in a private list)."""
+    return list(next(a for a in build_parser()._actions if a.dest == "command").choices)
 
 
 @dataclass(frozen=True)
