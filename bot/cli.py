@@ -165,10 +165,8 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
 
 def _setup_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    # httpx, whose request lines hold the token, is quieted by install_redaction when a bot is built.
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def cmd_build(args: argparse.Namespace, config: Config) -> int:

@@ -131,6 +131,7 @@ class Config:
     storage_path = property(lambda self: self.knowledge_dir / self.storage.path)
 
 
+# The config file's sections and the settings each one fills (the README's table lists every key).
 SECTIONS: dict[str, type] = {
     "passages": PassageSettings,
     "knowledge": KnowledgeSettings,
