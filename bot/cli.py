@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 
 from bot import __version__
 from bot.config import Config, load_config
-from bot.errors import QabotError
+from bot.errors import QabotError, os_error_paths
 
 log = logging.getLogger("qabot")
 
@@ -30,8 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except OSError as exc:
         # A full disk or a path in the way: one line that names it, and nothing stored is touched.
-        paths = [p for p in (getattr(exc, "filename", None), getattr(exc, "filename2", None)) if p]
-        where = f" ({' -> '.join(map(str, paths))})" if paths else ""
+        paths = os_error_paths(exc)
+        where = f" ({paths})" if paths else ""
         print(f"qabot: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

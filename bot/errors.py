@@ -25,3 +25,8 @@ class IndexInvalid(QabotError):
 
 class BuildFailed(QabotError):
     """A build found no usable article; the previous knowledge base is untouched."""
+
+
+def os_error_paths(exc: OSError) -> str:
+    """The files an OS error names ('a -> b' for a rename), or '' when it names none."""
+    return " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p)

@@ -11,7 +11,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.errors import IndexInvalid, IndexMissing, QabotError
+from bot.errors import IndexInvalid, IndexMissing, QabotError, os_error_paths
 from bot.index.knowledge_base import KnowledgeBase
 from bot.knowledge.build_wording import build_failure_zh, os_error_zh
 from bot.quality.gate import GateRefused
@@ -45,7 +45,7 @@ async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, private_o
         refusal = EDITED
     elif user is None or user.id == ANONYMOUS_ADMIN_ID or message.sender_chat is not None:
         refusal = ANONYMOUS
-    elif user.id not in get_state(context).config.telegram.admins:
+    elif not is_admin(update, context):
         refusal = NOT_ADMIN
     elif private_only and update.effective_chat.type != ChatType.PRIVATE:
         refusal = PRIVATE_ONLY
@@ -161,7 +161,7 @@ def index_damage(index_path: Path) -> str | None:
 
 def os_error_text(exc: OSError) -> str:
     """'Is a directory: a -> b' rather than a class name."""
-    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p)
+    paths = os_error_paths(exc)
     text = os_error_zh(str(exc.strerror or exc))
     return f"{text}: {paths}" if paths else text
 
