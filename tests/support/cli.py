@@ -18,8 +18,7 @@ from typing import Iterator
 import pytest
 
 from bot.cli import build_parser, main
-
-PREFIXES = ("QABOT_", "TELEGRAM_")
+from tests.support.processes import PREFIXES
 
 
 def subcommands() -> list[str]:
