@@ -37,7 +37,7 @@ EXPIRED_BUTTON = "这个按钮已失效。"
 PRIVATE_ONLY = "这个命令会显示用户的提问，请在和我的私聊中使用。"
 
 
-async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, private_only: bool = False) -> bool:
+async def command_allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, private_only: bool = False) -> bool:
     """Whether an admin command may run; if not, the sender is told why."""
     message = update.effective_message
     user = update.effective_user
@@ -81,7 +81,7 @@ async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Rebuild the knowledge base off the event loop; the old one keeps answering until the new one is in."""
-    if not await _allowed(update, context):
+    if not await command_allowed(update, context):
         return
     force = bool(context.args) and context.args[0].lower() == "force"
     # In the background: the chat's next update (another /reload gets 正在重建) need not wait for the rebuild.
@@ -169,7 +169,7 @@ def os_error_text(exc: OSError) -> str:
 async def _private_command_number(update: Update, context: ContextTypes.DEFAULT_TYPE, default: int, maximum: int,
                                   usage: str) -> int | None:
     """The number after an admin's private command (`default` without one); None, with a reply why, if refused or bad."""
-    if not await _allowed(update, context, private_only=True):
+    if not await command_allowed(update, context, private_only=True):
         return None
     if not context.args:
         return default

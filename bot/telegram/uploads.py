@@ -112,7 +112,7 @@ async def _save_and_rebuild(message: Message, context: ContextTypes.DEFAULT_TYPE
 
 async def articles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/articles: the uploaded files, each with a 删除 button."""
-    if not await admin._allowed(update, context, private_only=True):  # the admin commands' own guard
+    if not await admin.command_allowed(update, context, private_only=True):
         return
     uploads = await asyncio.to_thread(list_uploads, get_state(context).config)
     if not uploads:
