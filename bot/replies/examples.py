@@ -16,7 +16,8 @@ from bot.index.knowledge_base import KnowledgeBase
 from bot.retrieval.answer import Answer
 
 EXAMPLE_COUNT = 5
-# Confidence an example must reach: well above the answer threshold, so a tap never gets a shaky answer.
+# Confidence an example must reach: well above the answer threshold, so a tap never gets a shaky
+# answer. A margin chosen, not tuned.
 EXAMPLE_CONFIDENCE = 0.6
 # Questions asked at most while choosing: each costs a retrieval (a few ms), and this runs once per base.
 MAX_ASKS = 60
