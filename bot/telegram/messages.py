@@ -185,5 +185,10 @@ def reload_failed_html(reason: str, kb: KnowledgeBase, damage: str | None = None
     lines = [f"<b>重建失败</b>：{esc(reason)}"]
     if damage:
         lines.append(f"磁盘上的索引无法使用：{esc(index_damage_zh(damage))}")
-    lines.append(f"仍在使用原来的知识库（{len(kb.articles)} 篇文章，{kb.passage_count} 个段落）。")
+    lines.append(still_serving(kb))
     return "\n".join(lines)
+
+
+def still_serving(kb: KnowledgeBase) -> str:
+    """After a rebuild that was not swapped in: the base that keeps answering."""
+    return f"仍在使用原来的知识库（{len(kb.articles)} 篇文章，{kb.passage_count} 个段落）。"
