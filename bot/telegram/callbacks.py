@@ -240,30 +240,35 @@ def answer_keyboard(question_id: int, passage_id: str, next_offset: int | None, 
 def with_votes(markup: InlineKeyboardMarkup | None, helpful: int, unhelpful: int,
                chat_id: int) -> InlineKeyboardMarkup | None:
     """The same keyboard with 👍 / 👎 showing the votes each has ("👍 1"); in a private chat, the user's own."""
+
+    def counted(button: InlineKeyboardButton, action: Action | None) -> InlineKeyboardButton:
+        if not isinstance(action, Vote):
+            return button
+        label, count = (HELPFUL, helpful) if action.helpful else (UNHELPFUL, unhelpful)
+        return InlineKeyboardButton(f"{label} {count}" if count else label, callback_data=button.callback_data)
+
+    return _rebuilt(markup, chat_id, counted)
+
+
+def without_more(markup: InlineKeyboardMarkup | None, chat_id: int) -> InlineKeyboardMarkup | None:
+    """The same keyboard minus its 更多结果 button (once pressed, it has done its job)."""
+    return _rebuilt(markup, chat_id, lambda button, action: None if isinstance(action, More) else button)
+
+
+def _rebuilt(markup: InlineKeyboardMarkup | None, chat_id: int,
+             change: Callable[[InlineKeyboardButton, Action | None], InlineKeyboardButton | None]
+             ) -> InlineKeyboardMarkup | None:
+    """The keyboard with each button (and its verified action) through `change`: None drops it, and a row left empty."""
     if markup is None:
         return None
     rows = []
     for row in markup.inline_keyboard:
         kept = []
         for button in row:
-            action = decode(button.callback_data if isinstance(button.callback_data, str) else None, chat_id)
-            if isinstance(action, Vote):
-                label, count = (HELPFUL, helpful) if action.helpful else (UNHELPFUL, unhelpful)
-                text = f"{label} {count}" if count else label
-                button = InlineKeyboardButton(text, callback_data=button.callback_data)
-            kept.append(button)
-        rows.append(kept)
-    return InlineKeyboardMarkup(rows)
-
-
-def without_more(markup: InlineKeyboardMarkup | None, chat_id: int) -> InlineKeyboardMarkup | None:
-    """The same keyboard minus its 更多结果 button (once pressed, it has done its job)."""
-    if markup is None:
-        return None
-    rows = []
-    for row in markup.inline_keyboard:
-        kept = [b for b in row
-                if not isinstance(decode(b.callback_data if isinstance(b.callback_data, str) else None, chat_id), More)]
+            data = button.callback_data if isinstance(button.callback_data, str) else None
+            changed = change(button, decode(data, chat_id))
+            if changed is not None:
+                kept.append(changed)
         if kept:
             rows.append(kept)
     return InlineKeyboardMarkup(rows)
