@@ -6,6 +6,12 @@ of the question's content words found in the best result, with every word weight
 it is in Chinese at large (jieba's dictionary frequencies), not in the base. A question whose
 specific words the article lacks (比特币, 股价) is off-topic, however well its common words match.
 
+One feature is the size of the base, and only as a correction: the best of a thousand articles
+covers an off-topic question's words by chance far more often than the one article of a small base
+does. Without it, one threshold had to hold false answers at 3% on a thousand Wikipedia articles,
+and so refused a tenth of the answerable questions on one-article bases that never answered an
+off-topic question at all.
+
 The weights and the threshold are fitted by `qabot fit-confidence` (bot/evaluation/fit.py) on the
 four dev sets, at one, ten and all articles per base, with other sets' questions as the ones a base
 cannot answer; the fitted bias puts the threshold at 0.5, the default `retrieval.answer_threshold`.
@@ -25,9 +31,9 @@ from bot.text.key_sets import contains, sorted_unique
 from bot.text.terms import GLUED_CHARACTERS, Segmenter, bigram_key, word_key
 
 FEATURES = ("window coverage", "article coverage", "sentence coverage", "rarest two in article",
-            "rarest word missing", "title named", "window bigram coverage", "few words")
+            "rarest word missing", "title named", "window bigram coverage", "few words", "articles searched")
 # bias, then one weight per feature; printed by `qabot fit-confidence`.
-WEIGHTS = (-11.744, 1.236, 6.079, 3.685, 2.465, 1.629, 4.252, 2.739, -4.805)
+WEIGHTS = (-9.601, 1.630, 5.915, 3.932, 2.702, 2.292, 5.011, 4.020, -5.268, -1.322)
 # A word the dictionary lacks weighs as much as one seen once in jieba's 60M-word corpus.
 RARITY_CEILING = 18.0
 
@@ -102,6 +108,7 @@ def confidence_features(kb: KnowledgeBase, query: Query, sentence: int, segmente
         title_named(kb.articles[article].title, query.normalized),
         float(contains(window, pairs).mean()) if len(pairs) else window_coverage,
         1.0 / (1 + len(words)),
+        math.log10(max(1, len(kb.articles))),
     ], np.float32)
 
 
