@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.builder import build_knowledge_base
-from bot.retrieval.snippet import ELLIPSIS, clause_window, clauses, head_of, introduces_list, mark_spans
+from bot.retrieval.snippet import ELLIPSIS, asks_for_description, clause_window, clauses, head_of, introduces_list, mark_spans
 from bot.service import QAService
 from tests.conftest import make_config, write_articles
 
@@ -122,3 +122,34 @@ def test_a_clause_cut_from_a_long_sentence_is_shown_with_ellipses(tmp_path: Path
     assert "每个补助30万元" in snippet and len(snippet) <= make_config(root).retrieval.snippet_chars
     assert snippet.startswith(ELLIPSIS)  # the sentence began long before this clause
     assert "".join(snippet.strip(ELLIPSIS).split()) in LONG_SENTENCE
+
+
+PROCEDURE = """关于做好创业担保贷款工作的通知
+
+2020年03月02日 来源：市人力资源和社会保障局
+
+个人申请创业担保贷款，应先向户籍所在地人社部门提交申请。人社部门在5个工作日内完成资格审核。审核通过后由经办银行进行贷前调查。银行在10个工作日内发放贷款。贷款到期后，借款人应按时还本付息。
+
+各区要加强组织领导，明确责任分工，确保各项工作落到实处。各部门要密切配合，形成工作合力，及时研究解决工作中遇到的困难和问题。要加强宣传引导，通过多种渠道宣传政策内容，营造良好的社会氛围。要建立工作台账，定期调度工作进展情况。
+
+个人申请创业担保贷款的，贷款额度最高为20万元，贷款期限最长不超过3年。
+"""
+
+
+def test_a_how_question_is_shown_the_sentences_that_follow_its_answer(tmp_path: Path) -> None:
+    root = write_articles(tmp_path, {"procedure.txt": PROCEDURE})
+    build_knowledge_base(make_config(root), workers=1)
+    service = QAService.open(make_config(root))
+    steps = "个人申请创业担保贷款，应先向户籍所在地人社部门提交申请。人社部门在5个工作日内完成资格审核。" \
+            "审核通过后由经办银行进行贷前调查。银行在10个工作日内发放贷款。"
+    # The steps are read in order, before a sentence elsewhere that merely shares the question's words.
+    assert service.ask("个人如何申请创业担保贷款？").best.snippet.startswith(steps)
+    # A question after one fact is shown the sentences that hold most of it, wherever they are.
+    assert "20万元" in service.ask("个人申请创业担保贷款的额度是多少？").best.snippet
+
+
+def test_questions_that_ask_how_or_which_things_want_a_run_of_sentences() -> None:
+    for question in ("个人如何申请创业担保贷款", "复工需要满足哪些条件", "对餐饮单位有什么要求", "具体措施是什么"):
+        assert asks_for_description(question), question
+    for question in ("贷款额度最高是多少", "通知是哪天发布的", "谁负责审核", "审核需要几个工作日"):
+        assert not asks_for_description(question), question

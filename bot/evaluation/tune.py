@@ -32,7 +32,8 @@ from bot.retrieval.weights import SHIPPED, RankingWeights, weight_names
 
 FACTORS = (0.0, 0.5, 0.75, 1.5, 2.0)  # tried values, as multiples of the shipped one
 # Weights that are shares of something: above 1 they mean nothing (or turn negative).
-AT_MOST_ONE = frozenset({"synonym_weight", "neighbour_credit", "distinctness_mix", "fragment_share"})
+AT_MOST_ONE = frozenset({"synonym_weight", "neighbour_credit", "distinctness_mix", "fragment_share",
+                         "continuation_share"})
 QUERY_WEIGHTS = ("char_weight", "bigram_weight", "word_weight", "synonym_weight")  # read when parsing
 
 

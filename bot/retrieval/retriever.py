@@ -11,7 +11,7 @@ from bot.retrieval.confidence import confidence, confidence_features
 from bot.retrieval.duplicates import DistinctPassages
 from bot.retrieval.query import Query, parse_question
 from bot.retrieval.rerank import rank_sentences
-from bot.retrieval.snippet import SnippetBuilder, mark_spans
+from bot.retrieval.snippet import SnippetBuilder, asks_for_description, mark_spans
 from bot.retrieval.weights import SHIPPED, SHIPPED_CAPS, PostingCaps, RankingWeights
 from bot.text.normalize import normalize
 from bot.text.terms import BIGRAM_FLAG, QUESTION_BIGRAMS, QUESTION_CHARS, Segmenter, is_term_char
@@ -70,7 +70,9 @@ class Retriever:
         features = confidence_features(self.kb, query, int(ranking.sentences[best_row]), self.segmenter)
         top_confidence = confidence(features)
         pairs = content_pairs(query.normalized)
-        snippets = SnippetBuilder(self.kb, ranking, pairs, self.settings.snippet_chars, self.weights.fragment_share)
+        continuation = self.weights.continuation_share if asks_for_description(query.normalized) else 0.0
+        snippets = SnippetBuilder(self.kb, ranking, pairs, self.settings.snippet_chars,
+                                  self.weights.fragment_share, continuation)
         distinct = DistinctPassages(self.kb)
         top_score = float(ranking.score[best_row]) or 1.0
         results: list[Result] = []

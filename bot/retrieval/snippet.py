@@ -16,6 +16,8 @@ from bot.retrieval.weights import SHIPPED
 from bot.text.normalize import normalize
 
 ELLIPSIS = "…"
+_ASKS_DESCRIPTION = re.compile(
+    r"如何|怎样|怎么|哪些|什么(?:要求|内容|措施|规定|程序|条件|功能|作用|意义|目的|政策|办法|方面)|具体|有何|主要")
 # Where a run of clauses may be cut: after a comma, a semicolon, a colon or an enumeration comma,
 # but never inside a number (1,000 or 10:30).
 _CLAUSE_END = re.compile(r"(?<![0-9])[，,；;：:、](?![0-9])|[，；：、]")
@@ -81,6 +83,11 @@ def clause_window(text: str, limit: int, centre: int) -> str:
 _ITEM_NUMBER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十0-9]+[)）]|[一二三四五六七八九十]+、|[0-9]+[.、．](?![0-9]))")
 
 
+def asks_for_description(normalized_question: str) -> bool:
+    """A question whose answer is a run of sentences (how, which ones, what requirements), not one fact."""
+    return bool(_ASKS_DESCRIPTION.search(normalized_question))
+
+
 def numbers_an_item(sentence: str) -> bool:
     """A sentence that starts a numbered item: "（四）", "二、", "3."."""
     return bool(_ITEM_NUMBER.match(sentence))
@@ -95,12 +102,13 @@ class SnippetBuilder:
     """Builds the snippets of one answer; sentences shown in a better result aren't repeated lower down."""
 
     def __init__(self, kb: KnowledgeBase, ranking: Ranking, question_pairs: list[str], limit: int,
-                 fragment_share: float = SHIPPED.fragment_share) -> None:
+                 fragment_share: float = SHIPPED.fragment_share, continuation_share: float = 0.0) -> None:
         self.kb = kb
         self.ranking = ranking
         self.question_pairs = question_pairs
         self.limit = limit
         self.fragment_share = fragment_share  # see RankingWeights.fragment_share
+        self.continuation_share = continuation_share  # 0 unless the answer runs on; see RankingWeights
         self.shown: set[int] = set()
 
     def build(self, row: int) -> str:
@@ -155,6 +163,12 @@ class SnippetBuilder:
                 picked.add(following)
                 used += length[following]
                 following += 1
+        following = max(picked) + 1
+        while following < last and following not in self.shown \
+                and used + length[following] <= self.continuation_share * self.limit:
+            picked.add(following)
+            used += length[following]
+            following += 1
         fragment_floor = max(1e-6, self.fragment_share * value[chosen])
         while True:
             best, best_key = None, None
@@ -190,8 +204,15 @@ class SnippetBuilder:
         return sentence + 1 < article_last and bool(text) and text[-1] not in _SENTENCE_CLOSE
 
     def _length(self, sentence: int) -> int:
+        """Characters the sentence takes in a snippet: with the spacing after it, or the line break
+        that ends its passage. Counting the text alone overran the limit in spaced-out notices, and
+        the final cut then took the answer's end (0.4 points of answer-in-top1 on ncp_policies_dev)."""
         start, end = self.kb.sentence_spans[sentence]
-        return int(end - start)
+        following = sentence + 1
+        if following < len(self.kb.sentence_passage) and \
+                int(self.kb.sentence_passage[following]) == int(self.kb.sentence_passage[sentence]):
+            return int(self.kb.sentence_spans[following][0] - start)
+        return int(end - start) + 1
 
     def _centre(self, text: str) -> int:
         """Where the question's words cluster in a sentence: the median of their first occurrences."""
