@@ -33,7 +33,7 @@ from bot.text.terms import GLUED_CHARACTERS, Segmenter, bigram_key, word_key
 FEATURES = ("window coverage", "article coverage", "sentence coverage", "rarest two in article",
             "rarest word missing", "title named", "window bigram coverage", "few words", "articles searched")
 # bias, then one weight per feature; printed by `qabot fit-confidence`.
-WEIGHTS = (-9.601, 1.630, 5.915, 3.932, 2.702, 2.292, 5.011, 4.020, -5.268, -1.322)
+WEIGHTS = (-9.587, 1.605, 5.900, 3.997, 2.685, 2.259, 5.008, 3.993, -5.290, -1.316)
 # A word the dictionary lacks weighs as much as one seen once in jieba's 60M-word corpus.
 RARITY_CEILING = 18.0
 
