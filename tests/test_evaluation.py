@@ -148,8 +148,21 @@ def test_fit_confidence_prints_the_weights_line_to_paste(tmp_path, capsys):
     weights = next(line for line in out.splitlines() if line.startswith("WEIGHTS = ("))
     assert len(weights.removeprefix("WEIGHTS = (").rstrip(")").split(",")) == len(FEATURES) + 1
     assert "set @4" in out and "set @all" in out
+    related = [line.split() for line in out.splitlines() if line.startswith("set @")]
+    assert int(related[0][6]) > 0 and int(related[1][6]) == 0  # bases of 4 are asked about the others; "all" has none
 
 
 def test_fit_confidence_needs_two_sets(tmp_path, capsys):
     code, _, err = run_cli(capsys, "fit-confidence", str(squad_set(tmp_path / "set.json")))
     assert code == 2 and "at least two sets" in err and len(err.strip().splitlines()) == 1
+
+
+def test_fit_asks_a_small_base_about_the_sets_other_articles_but_not_its_own_or_their_copies():
+    from bot.evaluation.fit import _asked_elsewhere
+    from bot.evaluation.squad import Question
+
+    here = [Question("甲地在哪？", "a", ("北",)), Question("乙地在哪？", "b", ("南",))]
+    own = here + [Question("丙地在哪？", "c", ("东",)),
+                  Question("丁地在哪？", "d", ("西",), also_right=frozenset({"a"})),  # a repost of a
+                  Question("戊地在哪？", "b", ("中",))]
+    assert [q.text for q in _asked_elsewhere(own, here)] == ["丙地在哪？"]
