@@ -33,7 +33,7 @@ from bot.text.terms import GLUED_CHARACTERS, Segmenter, bigram_key, word_key
 FEATURES = ("window coverage", "article coverage", "sentence coverage", "rarest two in article",
             "rarest word missing", "title named", "window bigram coverage", "few words", "articles searched")
 # bias, then one weight per feature; printed by `qabot fit-confidence`.
-WEIGHTS = (-9.587, 1.605, 5.900, 3.997, 2.685, 2.259, 5.008, 3.993, -5.290, -1.316)
+WEIGHTS = (-9.795, 1.193, 5.174, 3.500, 2.125, 1.716, 4.047, 2.459, -3.675, -0.370)
 # A word the dictionary lacks weighs as much as one seen once in jieba's 60M-word corpus.
 RARITY_CEILING = 18.0
 
