@@ -150,6 +150,9 @@ def test_fit_confidence_prints_the_weights_line_to_paste(tmp_path, capsys):
     assert "set @4" in out and "set @all" in out
     related = [line.split() for line in out.splitlines() if line.startswith("set @")]
     assert int(related[0][6]) > 0 and int(related[1][6]) == 0  # bases of 4 are asked about the others; "all" has none
+    trade = out[out.index("related weight"):].splitlines()[1:]
+    assert [float(line.split()[0]) for line in trade] == [0.0, 0.25, 0.5, 1.0]
+    assert all(0.0 <= float(x) <= 1.0 for line in trade for x in line.split()[1:])
 
 
 def test_fit_confidence_needs_two_sets(tmp_path, capsys):
