@@ -1,9 +1,9 @@
 """How sure we are that the best result answers the question, as a probability-like score.
 
 The features must mean the same on one press release as on a thousand Wikipedia articles, and on
-news as on policy notices. So none of the first eight is a statistic of the knowledge base: each is a share
-of the question's content words found in the best result, with every word weighted by how rare
-it is in Chinese at large (jieba's dictionary frequencies), not in the base. A question whose
+news as on policy notices. So none of the first eight is a statistic of the knowledge base: each is
+a share of the question's content words found in the best result, with every word weighted by how
+rare it is in Chinese at large (jieba's dictionary frequencies), not in the base. A question whose
 specific words the article lacks (比特币, 股价) is off-topic, however well its common words match.
 
 One feature is the size of the base, and only as a correction: the best of a thousand articles
@@ -14,7 +14,8 @@ off-topic question at all.
 
 The weights and the threshold are fitted by `qabot fit-confidence` (bot/evaluation/fit.py) on the
 four dev sets, at one, ten and all articles per base, with other sets' questions as the ones a base
-cannot answer (and, at half weight, questions about the set's articles a small base lacks); the fitted bias puts the threshold at 0.5, the default `retrieval.answer_threshold`.
+cannot answer (and, at half weight, questions about the set's articles a small base lacks); the
+fitted bias puts the threshold at 0.5, the default `retrieval.answer_threshold`.
 """
 
 from __future__ import annotations
