@@ -5,10 +5,10 @@ For every set and every base size, the set's articles are split into bases (as `
 questions. A question whose first snippet shows its answer is one the bot should answer; another
 set's question is one it should refuse, and so, at half the weight, is a question about one of the
 set's articles the base lacks (RELATED_WEIGHT). A logistic regression over the features of
-bot/retrieval/confidence.py is fitted with every (set, size) group weighing the same, so no one set or size decides.
-The threshold is the lowest that keeps false answers within `--false-answers` in every group; the
-bias is shifted so that this threshold is 0.5. The result is printed as the line to paste into
-bot/retrieval/confidence.py.
+bot/retrieval/confidence.py is fitted with every (set, size) group weighing the same, so no one
+set or size decides. The threshold is the lowest that keeps false answers within
+`--false-answers` in every group; the bias is shifted so that this threshold is 0.5. The result is
+printed as the line to paste into bot/retrieval/confidence.py.
 """
 
 from __future__ import annotations
