@@ -99,9 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("files", nargs="+", metavar="FILE.json", help="SQuAD-format sets, each built as one base")
     tune.add_argument("--sample", type=int, default=300, metavar="N", help="questions asked per set (default 300)")
     tune.add_argument("--seed", type=int, default=0, help="seed of the sampling (default 0)")
-    tune.add_argument("--weights", metavar="NAME,…", help="only these weights (default: all of RankingWeights)")
+    tune.add_argument("--weights", metavar="NAME,…", help="only these weights (default: all of RankingWeights, and candidates)")
     tune.add_argument("--passages", metavar="SIZE",
                       help="tune stage one's posting caps instead, on a base of SIZE passages generated from the sets (e.g. 100k)")
+    tune.add_argument("--sentence-chars", metavar="N,…",
+                      help="tune MAX_SENTENCE_CHARS instead: build each set once per cap (e.g. 90,120,160)")
     tune.set_defaults(handler=_lazy("bot.evaluation.tune", "cmd_tune"))
 
     bench = commands.add_parser("bench", parents=[common],

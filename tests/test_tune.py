@@ -91,3 +91,77 @@ def test_caps_are_tuned_on_a_generated_base_and_cut_nothing_in_a_small_one(tmp_p
     assert [row[1] for row in rows if row[-1] == "shipped"] == ["20000", "5000", "0.1", "0.02"]
     # No list of a base of 300 passages is longer than the smallest cap tried: every row finds the same.
     assert {tuple(row[2:4]) for row in rows} == {("1.000", "1.000")}
+
+
+def no_questions(title: str, context: str) -> dict:
+    return {"title": title, "paragraphs": [{"context": context, "qas": []}]}
+
+
+def test_candidates_too_few_to_reach_the_answers_passage_lose_its_answer(tmp_path):
+    """Four short news items repeat the question's words and outscore the long answer passage in
+    stage one; the rerank prefers the answer's number, but only once it reads five passages."""
+    path = tmp_path / "set.json"
+    data = [article("白鹭洲景区", "白鹭洲景区门票价格为每人80元。" + FILLER * 3, "白鹭洲景区的门票价格是多少？", "80元")]
+    data += [no_questions(f"{place}地新闻", f"{place}地的白鹭洲景区门票价格表，白鹭洲景区门票价格调整。")
+             for place in "甲乙丙丁"]
+    path.write_text(json.dumps({"data": data}, ensure_ascii=False), encoding="utf-8")
+    config = load_config(knowledge_dir=tmp_path / "k")
+    config = dataclasses.replace(config, retrieval=dataclasses.replace(config.retrieval, top_k=1, candidates=5))
+    report = tune([path], config, sample=10, seed=0, names=["candidates"])
+    assert [row(report, "candidates", value) for value in ("2", "3", "5", "8", "17")] == [
+        ["candidates", "2", "-100.0", "-100.0", "-100.0"], ["candidates", "3", "-100.0", "-100.0", "-100.0"],
+        ["candidates", "5", "0", "0", "0", "shipped"], ["candidates", "8", "0", "0", "0"],
+        ["candidates", "17", "0", "0", "0"]]
+    assert report.splitlines()[-2].endswith(", retrieval.candidates=5")
+
+
+def test_a_sentence_cap_decides_whether_the_snippet_reaches_the_answer(tmp_path):
+    """One 50-character sentence: whole, a 40-character snippet shows its start; cut at 40, the
+    clause with the number is a sentence of its own and leads."""
+    from bot.evaluation.tune_sentences import tune_sentence_chars
+
+    path = tmp_path / "set.json"
+    context = FILLER + "青龙湖景区的门票价格经过多次调整，旺季和淡季的价格有所不同，由当地物价部门统一核定，成人门票每人80元。" + FILLER
+    path.write_text(json.dumps({"data": [article("青龙湖", context, "青龙湖的成人门票多少钱？", "80元")]},
+                               ensure_ascii=False), encoding="utf-8")
+    report = tune_sentence_chars([path], short_snippets(tmp_path / "k"), [40, 120], sample=10, seed=0)
+    assert report.splitlines()[0] == "sets (questions sampled, seed 0): set (1); each set built once per cap"
+    assert [line.split() for line in report.splitlines()[3:]] == [
+        ["40", "1.000", "1.000", "1.000/1.000"], ["120", "0.000", "1.000", "0.000/1.000", "shipped"]]
+
+
+def test_a_parallel_builds_workers_cut_sentences_at_the_tuned_cap(tmp_path):
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from bot.config import PassageSettings
+    from bot.knowledge.builder import _analyse_in_worker, _init_worker
+    from bot.knowledge.files import SourceFile
+
+    text = "# 青龙湖\n\n" + "，".join(f"第{i}条规定由当地物价部门统一核定" for i in range(12)) + "。\n"
+    source = SourceFile("a.md", tmp_path / "a.md", text, "0" * 64)
+    longest = []
+    for cap in (None, 40):
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+                                 initargs=([], 300, os.getpid(), cap)) as pool:
+            (analysed,) = pool.submit(_analyse_in_worker, [source], PassageSettings()).result()
+        longest.append(max(int(end - start) for spans in analysed.analysis.sentence_spans for start, end in spans))
+    assert longest[0] > 40 >= longest[1]
+
+
+def test_the_sentence_cap_of_a_tuning_build_is_in_its_fingerprint_and_the_shipped_one_unchanged(tmp_path):
+    from bot.knowledge.builder import pipeline_fingerprint
+
+    config = load_config(knowledge_dir=tmp_path / "k")
+    assert pipeline_fingerprint(config) == pipeline_fingerprint(config, None) != pipeline_fingerprint(config, 90)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sentence-chars", "90,abc"], "--sentence-chars: '90,abc' is not a list of sentence lengths such as 90,120,160"),
+    (["--sentence-chars", "90", "--passages", "100k"],
+     "--passages and --sentence-chars tune different things: give one of them"),
+])
+def test_a_wrong_sentence_cap_is_one_line(hand_made, capsys, argv, message):
+    assert main(["tune", str(hand_made), *argv]) == 2
+    assert capsys.readouterr().err.strip() == f"qabot: error: {message}"

@@ -97,10 +97,10 @@ def split_into_bases(articles: list[SetArticle], size: int | None, seed: int) ->
 
 
 @contextmanager
-def built_base(articles: list[SetArticle], config: Config, show_progress: bool = False
-               ) -> Iterator[tuple[QAService | None, list[Question], float]]:
+def built_base(articles: list[SetArticle], config: Config, show_progress: bool = False,
+               sentence_cap: int | None = None) -> Iterator[tuple[QAService | None, list[Question], float]]:
     """A temporary knowledge base of these articles: the service over it (None if none could be built),
-    their questions, the build time."""
+    their questions, the build time. `sentence_cap`: see build_knowledge_base."""
     with tempfile.TemporaryDirectory(prefix="qabot-eval-") as tmp:
         knowledge = Path(tmp) / "knowledge"
         questions = write_article_files(articles, knowledge / "articles")
@@ -109,7 +109,8 @@ def built_base(articles: list[SetArticle], config: Config, show_progress: bool =
         # A handful of articles is analysed faster in this process than worker processes start.
         try:
             build_knowledge_base(eval_config, workers=None if show_progress else 1,
-                                 progress=lambda items, total: iter_progress(items, total, show_progress and sys.stderr.isatty()))
+                                 progress=lambda items, total: iter_progress(items, total, show_progress and sys.stderr.isatty()),
+                                 sentence_cap=sentence_cap)
         except BuildFailed:
             # Every article of the base was skipped: its questions go unanswered, as a user's would.
             yield None, questions, time.perf_counter() - started

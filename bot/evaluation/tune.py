@@ -2,10 +2,12 @@
 
 Each set's knowledge base is built once and a seeded sample of its questions is asked with the
 shipped weights, then with one weight at a time moved to a few values around its shipped one
-(off, half, three quarters, one and a half, double) while the others stay shipped. No weight
-changes stage one, so every question's BM25 passage scores are computed once and reused; only
-the question's term weights, the rerank and the first snippet are redone. A hit is what `qabot
-eval` counts: the first snippet is from the question's article and holds its answer.
+(off, half, three quarters, one and a half, double) while the others stay shipped; so is
+`retrieval.candidates`, the number of stage one's passages the rerank reads (⅓, ⅔, 1⅔ and 3⅓
+times the configured one: 10, 20, 50, 100 around 30). Neither changes stage one, so every
+question's BM25 passage scores are computed once and reused; only the question's term weights,
+the rerank and the first snippet are redone. A hit is what `qabot eval` counts: the first
+snippet is from the question's article and holds its answer.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from bot.config import Config
+from bot.config import Config, RetrievalSettings
 from bot.errors import QabotError
 from bot.evaluation.command import built_base, run_questions, shown
 from bot.evaluation.metrics import Tally
@@ -35,6 +37,12 @@ FACTORS = (0.0, 0.5, 0.75, 1.5, 2.0)  # tried values, as multiples of the shippe
 AT_MOST_ONE = frozenset({"synonym_weight", "neighbour_credit", "distinctness_mix", "fragment_share",
                          "continuation_share"})
 QUERY_WEIGHTS = ("char_weight", "bigram_weight", "word_weight", "synonym_weight")  # read when parsing
+CANDIDATES = "candidates"  # retrieval.candidates, tuned beside the weights
+CANDIDATE_FACTORS = (1 / 3, 2 / 3, 5 / 3, 10 / 3)  # tried values, as multiples of the configured one
+
+
+def tunable_names() -> list[str]:
+    return [*weight_names(), CANDIDATES]
 
 
 @dataclass
@@ -52,9 +60,10 @@ class SetSample:
             query = self.retriever.parse(question.text)
             self.stage_one[question.text] = self.retriever.stage_one(query) if len(query.keys) else None
 
-    def tally(self, weights: RankingWeights) -> Tally:
-        """The sample asked with these weights (the first result only)."""
-        retriever = self.retriever.tuned(weights)
+    def tally(self, weights: RankingWeights, candidates: int) -> Tally:
+        """The sample asked with these weights and candidates (the first result only)."""
+        settings = dataclasses.replace(self.retriever.settings, candidates=candidates)
+        retriever = self.retriever.tuned(weights, settings=settings)
         parse_with = tuple(getattr(weights, name) for name in QUERY_WEIGHTS)
 
         def ask(text: str):
@@ -68,10 +77,14 @@ class SetSample:
 
 @dataclass(frozen=True)
 class Trial:
-    """One setting of the weights and each set's (answer-in-top1, right-article@1) under it."""
+    """One setting of the weights and candidates, and each set's (answer-in-top1, right-article@1) under it."""
 
     weights: RankingWeights
+    candidates: int
     per_set: tuple[tuple[float, float], ...]
+
+    def value(self, name: str) -> float:
+        return self.candidates if name == CANDIDATES else getattr(self.weights, name)
 
     @property
     def top1(self) -> float:
@@ -85,12 +98,19 @@ class Trial:
 def cmd_tune(args: argparse.Namespace, config: Config) -> int:
     if args.sample < 1:
         raise QabotError("--sample must be at least 1")
-    names = args.weights.split(",") if args.weights else list(weight_names())
-    unknown = [n for n in names if n not in weight_names()]
+    names = args.weights.split(",") if args.weights else tunable_names()
+    unknown = [n for n in names if n not in tunable_names()]
     if unknown:
-        raise QabotError(f"--weights: no weight named {', '.join(unknown)} (known: {', '.join(weight_names())})")
+        raise QabotError(f"--weights: no weight named {', '.join(unknown)} (known: {', '.join(tunable_names())})")
     log = lambda m: print(m, file=sys.stderr)  # noqa: E731
-    if args.passages:
+    if args.passages and args.sentence_chars:
+        raise QabotError("--passages and --sentence-chars tune different things: give one of them")
+    if args.sentence_chars:
+        from bot.evaluation.tune_sentences import parse_caps, tune_sentence_chars
+
+        caps = parse_caps(args.sentence_chars)
+        print(tune_sentence_chars([Path(f) for f in args.files], config, caps, args.sample, args.seed, log))
+    elif args.passages:
         from bot.evaluation.bench import parse_size
         from bot.evaluation.tune_caps import tune_caps
 
@@ -107,7 +127,8 @@ def cmd_tune(args: argparse.Namespace, config: Config) -> int:
 def tune(sets: list[Path], config: Config, sample: int, seed: int, names: list[str] | None = None,
          log: Callable[[str], None] = lambda m: None) -> str:
     """The report: every weight's tried values with their measured effect, and the lines to paste."""
-    names = names or list(weight_names())
+    names = names or tunable_names()
+    configured = config.retrieval.candidates
     with ExitStack() as stack:
         samples = []
         for path in sets:
@@ -118,16 +139,22 @@ def tune(sets: list[Path], config: Config, sample: int, seed: int, names: list[s
             samples.append(SetSample(path.stem, service.loaded.retriever, [questions[i] for i in picked]))
             samples[-1].prepare()
             log(f"{path.stem}: built in {seconds:.1f} s, {len(picked)} of {len(questions)} questions sampled")
-        shipped = trial(samples, SHIPPED)
-        rows = {name: [trial(samples, dataclasses.replace(SHIPPED, **{name: value}))
-                       for value in grid(name)] for name in names}
+        shipped = trial(samples, SHIPPED, configured)
+        rows = {name: [trial(samples, SHIPPED, value) if name == CANDIDATES
+                       else trial(samples, dataclasses.replace(SHIPPED, **{name: value}), configured)
+                       for value in grid(name, config.retrieval)] for name in names}
         best = {name: best_value(name, shipped, rows[name]) for name in names}
-        together = trial(samples, dataclasses.replace(SHIPPED, **best))
+        best_weights = {name: value for name, value in best.items() if name != CANDIDATES}
+        together = trial(samples, dataclasses.replace(SHIPPED, **best_weights), int(best.get(CANDIDATES, configured)))
     return report(samples, shipped, rows, best, together, seed)
 
 
-def grid(name: str) -> list[float]:
-    """The values tried for one weight besides the shipped one."""
+def grid(name: str, settings: RetrievalSettings = RetrievalSettings()) -> list[float]:
+    """The values tried for one weight (or the candidates) besides the shipped one."""
+    if name == CANDIDATES:
+        # Fewer candidates than results shown is no valid configuration; past 500 neither.
+        values = {round(settings.candidates * f) for f in CANDIDATE_FACTORS}
+        return sorted(v for v in values - {settings.candidates} if settings.top_k <= v <= 500)
     shipped = getattr(SHIPPED, name)
     values = [round(shipped * f, 6) for f in FACTORS]
     if name in AT_MOST_ONE:
@@ -135,17 +162,16 @@ def grid(name: str) -> list[float]:
     return sorted(set(values) - {shipped})
 
 
-def trial(samples: list[SetSample], weights: RankingWeights) -> Trial:
-    figures = [s.tally(weights).figures(0.0, False) for s in samples]
-    return Trial(weights, tuple((f["answer-in-top1"], f["right-article@1"]) for f in figures))
+def trial(samples: list[SetSample], weights: RankingWeights, candidates: int) -> Trial:
+    figures = [s.tally(weights, candidates).figures(0.0, False) for s in samples]
+    return Trial(weights, candidates, tuple((f["answer-in-top1"], f["right-article@1"]) for f in figures))
 
 
 def best_value(name: str, shipped: Trial, tried: list[Trial]) -> float:
     """The value with the best mean answer-in-top1; of equals, the shipped one, else the nearest to it."""
-    value = getattr(SHIPPED, name)
-    winner = max([shipped, *tried], key=lambda t: (round(t.top1, 6), t is shipped,
-                                                   -abs(getattr(t.weights, name) - value)))
-    return getattr(winner.weights, name)
+    value = shipped.value(name)
+    winner = max([shipped, *tried], key=lambda t: (round(t.top1, 6), t is shipped, -abs(t.value(name) - value)))
+    return winner.value(name)
 
 
 def report(samples: list[SetSample], shipped: Trial, rows: dict[str, list[Trial]], best: dict[str, float],
@@ -160,14 +186,17 @@ def report(samples: list[SetSample], shipped: Trial, rows: dict[str, list[Trial]
              "top1, article: change of the mean answer-in-top1 and right-article@1 in points; per set: top1",
              header]
     for name, tried in rows.items():
-        for t in sorted([shipped, *tried], key=lambda t: getattr(t.weights, name)):
-            mark = " shipped" if t is shipped else " best" if getattr(t.weights, name) == best[name] else ""
-            lines.append(f"{name:<24}{getattr(t.weights, name):>8g}{_points(t.top1 - shipped.top1):>8}"
+        for t in sorted([shipped, *tried], key=lambda t: t.value(name)):
+            mark = " shipped" if t is shipped else " best" if t.value(name) == best[name] else ""
+            lines.append(f"{name:<24}{t.value(name):>8g}{_points(t.top1 - shipped.top1):>8}"
                          f"{_points(t.right_article - shipped.right_article):>9}"
                          + "".join(f"{_points(a - b):>13}" for (a, _), (b, _) in zip(t.per_set, shipped.per_set))
                          + mark)
-    lines.append("shipped: " + _line(SHIPPED))
-    lines.append("best:    " + _line(dataclasses.replace(SHIPPED, **best)))
+    weights = {name: value for name, value in best.items() if name != CANDIDATES}
+    candidates = f", retrieval.candidates={shipped.candidates}"
+    lines.append("shipped: " + _line(SHIPPED) + candidates)
+    lines.append("best:    " + _line(dataclasses.replace(SHIPPED, **weights))
+                 + (f", retrieval.candidates={best[CANDIDATES]:g}" if CANDIDATES in best else candidates))
     lines.append(f"the best values together: answer-in-top1 {_points(together.top1 - shipped.top1)} points,"
                  f" right-article@1 {_points(together.right_article - shipped.right_article)} points")
     return "\n".join(lines)

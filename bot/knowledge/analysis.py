@@ -57,9 +57,10 @@ SENTENCE_CACHE_SIZE = 200_000
 class ArticleAnalyzer:
     """Analyses articles with one segmenter; between articles it keeps only a cache of sentence terms."""
 
-    def __init__(self, user_words: list[str], max_sentence_chars: int) -> None:
+    def __init__(self, user_words: list[str], max_sentence_chars: int, sentence_cap: int | None = None) -> None:
+        """`sentence_cap` replaces MAX_SENTENCE_CHARS (only `qabot tune --sentence-chars` sets it)."""
         self.segmenter = shared_segmenter(tuple(user_words))
-        self.max_sentence_chars = min(max_sentence_chars, MAX_SENTENCE_CHARS)
+        self.max_sentence_chars = min(max_sentence_chars, sentence_cap or MAX_SENTENCE_CHARS)
         # normalised sentence -> (every key with repeats, sorted unique keys); the dictionary is
         # fixed for the analyser's life, so a sentence always segments the same way.
         self._sentences: dict[str, tuple[list[int], np.ndarray]] = {}

@@ -94,32 +94,37 @@ class AnalysedArticle:
 
 
 def build_knowledge_base(config: Config, progress: Callable[[Iterable, int], Iterable] | None = None,
-                         workers: int | None = None, accept: Callable[[Path], None] | None = None) -> BuildReport:
+                         workers: int | None = None, accept: Callable[[Path], None] | None = None,
+                         sentence_cap: int | None = None) -> BuildReport:
     """Build from the articles directory and swap the result in; raises BuildFailed if nothing is usable.
 
     `accept` sees the finished build directory before it is swapped in and may refuse it by raising.
+    `sentence_cap` replaces MAX_SENTENCE_CHARS (bot/knowledge/analysis.py), for tuning it.
     """
     started = time.perf_counter()
     if not config.articles_path.is_dir():
         raise BuildFailed(f"articles directory not found: {config.articles_path}")
     with build_lock(config.index_path):
-        report = _build_locked(config, progress, workers, accept)
+        report = _build_locked(config, progress, workers, accept, sentence_cap)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def pipeline_fingerprint(config: Config) -> str:
+def pipeline_fingerprint(config: Config, sentence_cap: int | None = None) -> str:
     """Changes whenever cached passages or terms would come out differently."""
     user_dict = config.userdict_path.read_bytes() if config.userdict_path.is_file() else b""
-    material = json.dumps([FORMAT_VERSION, PIPELINE_VERSION, READER_VERSION, config.passages.target_chars,
-                           config.passages.max_chars, hashlib.sha256(user_dict).hexdigest()])
+    parts = [FORMAT_VERSION, PIPELINE_VERSION, READER_VERSION, config.passages.target_chars,
+             config.passages.max_chars, hashlib.sha256(user_dict).hexdigest()]
+    # Only a tuning build's sentences differ; the shipped fingerprint stays what it was.
+    material = json.dumps(parts if sentence_cap is None else [*parts, sentence_cap])
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
-def _build_locked(config: Config, progress, workers: int | None, accept: Callable[[Path], None] | None) -> BuildReport:
+def _build_locked(config: Config, progress, workers: int | None, accept: Callable[[Path], None] | None,
+                  sentence_cap: int | None) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
-    fingerprint = pipeline_fingerprint(config)
+    fingerprint = pipeline_fingerprint(config, sentence_cap)
     previous, report.replaced_unusable = _open_previous(config, fingerprint)
     paths, problems = find_article_files(config.articles_path, config.knowledge_dir)
     report.skipped.extend(problems)
@@ -147,7 +152,7 @@ def _build_locked(config: Config, progress, workers: int | None, accept: Callabl
     report.analysed = len(to_analyse)
     log.info("read %d files in %.1f s", len(plan), time.perf_counter() - started)
     started = time.perf_counter()
-    analysed = _analyse_all(config, to_analyse, progress, workers)
+    analysed = _analyse_all(config, to_analyse, progress, workers, sentence_cap)
     writer = IndexWriter(config.index_path)
     try:
         stream = IndexStream(writer)
@@ -234,10 +239,10 @@ def _open_previous(config: Config, fingerprint: str) -> tuple[_PreviousBuild | N
 _worker_analyzer: ArticleAnalyzer | None = None
 
 
-def _init_worker(user_words: list[str], max_chars: int, parent_pid: int) -> None:
+def _init_worker(user_words: list[str], max_chars: int, parent_pid: int, sentence_cap: int | None) -> None:
     global _worker_analyzer
     end_with_parent(parent_pid)  # a killed build must not leave workers of ~140 MB behind
-    _worker_analyzer = ArticleAnalyzer(user_words, max_chars)
+    _worker_analyzer = ArticleAnalyzer(user_words, max_chars, sentence_cap)
 
 
 def _analyse_in_worker(sources: list[SourceFile], settings: PassageSettings) -> list[AnalysedArticle | Skipped]:
@@ -263,7 +268,8 @@ def _in_order(pool: ProcessPoolExecutor, sources: list[SourceFile], settings: Pa
         yield from results
 
 
-def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: int | None) -> Iterator:
+def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: int | None,
+                 sentence_cap: int | None = None) -> Iterator:
     """Analyses in the order of `sources`, yielded as they come, so that they can be written and let go."""
     if not sources:
         return
@@ -272,7 +278,7 @@ def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: i
     workers = workers if workers is not None else (os.cpu_count() or 1)
     wrap = progress or (lambda items, total: items)
     if workers <= 1 or len(sources) < PARALLEL_THRESHOLD:
-        analyzer = ArticleAnalyzer(user_words, settings.max_chars)
+        analyzer = ArticleAnalyzer(user_words, settings.max_chars, sentence_cap)
         yield from wrap((analyse_source(s, analyzer, settings) for s in sources), len(sources))
         return
     import multiprocessing
@@ -281,7 +287,7 @@ def _analyse_all(config: Config, sources: list[SourceFile], progress, workers: i
     # spawn, not fork: a reload runs inside the bot's threads, and forking a threaded process can deadlock.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=(user_words, settings.max_chars, os.getpid())) as pool:
+                             initargs=(user_words, settings.max_chars, os.getpid(), sentence_cap)) as pool:
         yield from wrap(_in_order(pool, sources, settings, batch=32, window=4 * workers), len(sources))
 
 

@@ -37,9 +37,10 @@ class Retriever:
         self.weights = weights
         self.caps = caps
 
-    def tuned(self, weights: RankingWeights | None = None, caps: PostingCaps | None = None) -> "Retriever":
-        """The same retriever over the same base with other weights or caps (for tuning them)."""
-        return Retriever(self.kb, self.settings, self.segmenter, self.synonyms, weights or self.weights,
+    def tuned(self, weights: RankingWeights | None = None, caps: PostingCaps | None = None,
+              settings: RetrievalSettings | None = None) -> "Retriever":
+        """The same retriever over the same base with other weights, caps or settings (for tuning them)."""
+        return Retriever(self.kb, settings or self.settings, self.segmenter, self.synonyms, weights or self.weights,
                          caps or self.caps)
 
     def ask(self, question: str, k: int | None = None, offset: int = 0) -> Answer:
