@@ -21,9 +21,11 @@ from bot.text.sentences import sentence_spans
 from bot.text.terms import char_terms, shared_segmenter
 
 # Policy notices run clauses together with "，" and "；" for hundreds of characters; cut at clause
-# breaks, such a run becomes sentences the rerank can choose between. Tuned, on the build side: set
-# it, bump PIPELINE_VERSION and run `qabot eval ncp_policies_dev.json` (+1.1 points of answer-in-top1
-# at 120 against 300; 80 was worse).
+# breaks, such a run becomes sentences the rerank can choose between. Re-derived by `qabot tune
+# ncp_policies_dev.json cmrc2018_dev.json --sentence-chars 80,90,100,120,140,160,200,300 --sample 1000`
+# (each set rebuilt per value, 107 s): answer-in-top1 on ncp_policies_dev 0.709 at 120, 0.698 at
+# 300 (no cut within a passage), 0.702-0.708 at the others; cmrc2018_dev 0.938-0.942 at every value;
+# right-article@1 within 0.6 points. A change of it bumps PIPELINE_VERSION (old bases keep old sentences).
 MAX_SENTENCE_CHARS = 120
 
 _NUMBER = re.compile(r"[0-9]|[零〇一二三四五六七八九十两百千万亿]+[多余]?(?:[十百千万亿]|[个名人次种位岁年米元台部座件所])")
