@@ -71,6 +71,13 @@ def test_shares_are_never_tried_above_one():
     assert grid("type_prior") == [0.0, 0.04, 0.06, 0.12, 0.16]
 
 
+def test_candidates_are_tried_around_the_configured_number_and_never_below_top_k():
+    from bot.config import RetrievalSettings
+
+    assert grid("candidates") == [10, 20, 50, 100]
+    assert grid("candidates", RetrievalSettings(top_k=8, candidates=12)) == [8, 20, 40]
+
+
 def test_an_unknown_weight_is_one_line_naming_it(hand_made, capsys):
     assert main(["tune", str(hand_made), "--weights", "type_prior,article_wieght"]) == 2
     err = capsys.readouterr().err
