@@ -176,3 +176,13 @@ def test_sources_pages_list_the_newest_first_and_clamp_the_page_number(shared_se
     assert [(p.number, p.pages, p.total, p.first) for p in pages] == [(0, 2, 6, 0), (1, 2, 6, 4)]
     assert article_page(shared_service.kb, 99, per_page=4) == pages[1]
     assert article_page(shared_service.kb, -1, per_page=4) == pages[0]
+
+
+def test_an_os_error_met_while_writing_is_worded_for_a_write() -> None:
+    from bot.telegram.admin import os_error_text
+
+    denied = PermissionError(13, "Permission denied", "/srv/knowledge/faq.yaml")
+    assert os_error_text(denied) == "没有读取权限: /srv/knowledge/faq.yaml"
+    assert os_error_text(denied, writing=True) == "没有写入权限: /srv/knowledge/faq.yaml"
+    assert os_error_text(OSError(28, "No space left on device"), writing=True) == "磁盘空间不足"
+    assert os_error_text(OSError(30, "Read-only file system", "a", None, "b"), writing=True) == "文件系统是只读的: a -> b"

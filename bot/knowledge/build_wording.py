@@ -20,9 +20,19 @@ _OS_ERRORS = {
 }
 
 
-def os_error_zh(text: str) -> str:
+# Where a write failed, the same errors read differently (and a full disk is one only a write meets).
+_OS_WRITE_ERRORS = {
+    "permission denied": "没有写入权限",
+    "no space left on device": "磁盘空间不足",
+    "read-only file system": "文件系统是只读的",
+    "disk quota exceeded": "超出了磁盘配额",
+}
+
+
+def os_error_zh(text: str, writing: bool = False) -> str:
     """An OS error's text (strerror) in Chinese where we know it, else as it is."""
-    return _OS_ERRORS.get(text.strip().lower(), text)
+    key = text.strip().lower()
+    return (writing and _OS_WRITE_ERRORS.get(key)) or _OS_ERRORS.get(key, text)
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -159,10 +159,10 @@ def index_damage(index_path: Path) -> str | None:
     return None
 
 
-def os_error_text(exc: OSError) -> str:
-    """'Is a directory: a -> b' rather than a class name."""
+def os_error_text(exc: OSError, writing: bool = False) -> str:
+    """'这是一个目录: a -> b' rather than a class name; `writing` for an error met while writing."""
     paths = os_error_paths(exc)
-    text = os_error_zh(str(exc.strerror or exc))
+    text = os_error_zh(str(exc.strerror or exc), writing)
     return f"{text}: {paths}" if paths else text
 
 

@@ -132,7 +132,7 @@ async def _save(message: Message, context: ContextTypes.DEFAULT_TYPE, logged: Lo
         return False
     except OSError as exc:
         log.error("could not write faq.yaml", exc_info=exc)
-        await reply_html(message, f"没有保存：无法写入 faq.yaml（{esc(exc.strerror or str(exc))}）")
+        await reply_html(message, f"没有保存：无法写入 faq.yaml（{esc(admin.os_error_text(exc, writing=True))}）")
         return False
     faq = await asyncio.to_thread(state.service.refresh_faq)
     try:

@@ -100,7 +100,7 @@ async def _save_and_rebuild(message: Message, context: ContextTypes.DEFAULT_TYPE
         await asyncio.to_thread(save_upload, state.config, name, data)
     except OSError as exc:
         log.error("could not save an upload", exc_info=exc)
-        await reply_html(message, f"没有保存：无法写入文件（{esc(admin.os_error_text(exc))}）")
+        await reply_html(message, f"没有保存：无法写入文件（{esc(admin.os_error_text(exc, writing=True))}）")
         return
     log.info("saved upload %s (%d bytes)", name, len(data))
     await reply_html(message, f"已保存为 articles/{esc(UPLOADS_DIR)}/{esc(name)}。")
