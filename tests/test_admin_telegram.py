@@ -234,3 +234,10 @@ def test_reload_with_a_bad_questions_yaml_says_why_and_keeps_serving(admin_bot, 
     failed = api.wait_for_messages(ADMIN_ID, 2)[1]["text"]
     assert "重建失败" in failed and "第 1 项：不认识的键 “expects”（可用的键：question, expect, refuse）" in failed
     assert "6300" in ask_private(api, USER_ID, "长江全长多少公里")["text"]  # the old base, river.txt included
+
+
+
+def test_a_failed_download_is_reported_in_chinese_and_nothing_is_saved(upload_bot, api, knowledge_copy: Path) -> None:
+    reply = _send(api, ADMIN_ID, "lost.txt", None, file_size=100)  # getFile answers; the download itself fails
+    assert reply["text"] == "没有保存：从 Telegram 下载文件失败，请再发一次。"
+    assert api.request_count("getFile") == 1 and not (knowledge_copy / "articles" / "uploads").exists()

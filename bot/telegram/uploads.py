@@ -77,7 +77,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     except TelegramError as exc:
         log.warning("could not download an upload: %s", exc)
-        await reply_html(message, f"没有保存：从 Telegram 下载文件失败（{esc(str(exc))}），请再发一次。")
+        # The Bot API's own (English) words go to the log; files over its 20 MB limit never get here.
+        await reply_html(message, "没有保存：从 Telegram 下载文件失败，请再发一次。")
         return
     before = await asyncio.to_thread(existing_upload, state.config, name)
     if before == data:
