@@ -90,6 +90,7 @@ BAD_FILES: dict[str, bytes] = {
     "copy.txt": "大熊猫的食物\n\n大熊猫吃竹子。\n".encode(),
     "copy2.txt": "大熊猫的食物\n\n大熊猫吃竹子。\n".encode(),
     "big.txt": "很长的文章。".encode() * 200_000,
+    "comment.html": b"<!-- nothing but a comment: lxml finds no document -->",
 }
 
 
@@ -109,6 +110,7 @@ def test_every_skip_reason_the_builder_gives_reads_as_chinese(tmp_path: Path) ->
         assert not re.search(r"[A-Za-z]{2,}", leftover), wording
     assert skip_reason_zh(reasons["articles/empty.txt"]) == "文件是空的"
     assert "第 2 行" in skip_reason_zh(reasons["articles/front.md"])
+    assert reasons["articles/comment.html"] == "无法解析 HTML：网页里没有可以读取的内容"  # was a traceback
     assert skip_reason_zh("符号链接指向文章目录之外，已跳过") == "符号链接指向文章目录之外，已跳过"
 
 

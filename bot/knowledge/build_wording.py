@@ -58,7 +58,6 @@ _RULES: tuple[_Rule, ...] = (
     (re.compile(r"malformed front matter: it must be a mapping of keys to values"),
      lambda m: "开头的元数据（front matter）应当是“键: 值”的形式"),
     (re.compile(r"malformed front matter"), lambda m: "开头的元数据（front matter）格式有误"),
-    (re.compile(r"cannot parse HTML: (.*)"), lambda m: f"无法解析 HTML（{m[1]}）"),
 )
 
 

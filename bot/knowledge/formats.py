@@ -93,8 +93,8 @@ def parse_html(key: str, text: str) -> Article:
     """An HTML page: headline, dateline, 来源 and the body without page furniture."""
     try:
         page = read_html_article(text)
-    except (ValueError, TypeError) as exc:  # lxml's errors on markup it cannot read at all
-        raise ParseError(f"无法解析 HTML：{exc}") from None
+    except (ValueError, TypeError):  # lxml's errors on markup it cannot read at all
+        raise ParseError("无法解析 HTML：网页里没有可以读取的内容") from None
     blocks = [Block(text, is_heading=heading) for text, heading in page.body]
     return _article(key, page.meta, _mark_last_heading(blocks))
 

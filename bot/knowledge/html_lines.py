@@ -58,12 +58,16 @@ class HtmlPage:
 
 def read_html(text: str) -> HtmlPage:
     """Parse a page; raises ValueError when there is nothing lxml can read."""
+    import lxml.etree
     import lxml.html  # imported here: `qabot ask` never parses HTML and should not pay for lxml
 
     text = _XML_DECLARATION.sub("", text, count=1)
     if not text.strip():
         raise ValueError("the page is empty")
-    root = lxml.html.document_fromstring(text)
+    try:
+        root = lxml.html.document_fromstring(text)
+    except lxml.etree.ParserError:  # nothing but comments or processing instructions: no document at all
+        raise ValueError("the page has no markup lxml can read") from None
     page = HtmlPage()
     for element in root.iter("meta"):
         name = (element.get("name") or element.get("property") or element.get("itemprop") or "").strip().lower()
