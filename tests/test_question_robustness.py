@@ -47,7 +47,7 @@ def test_any_question_gets_a_well_formed_answer(service, question):
     check(service.ask(question, k=5))
 
 
-@pytest.mark.parametrize("question", ["", "   ", "\u200b", "。，！", "的了是"])
+@pytest.mark.parametrize("question", ["", "   ", "\u200b", "。，！", "的了是", "1", "2020", "３？", "是 1 吗"])
 def test_questions_without_content_are_not_answered(service, question):
     answer = service.ask(question)
     assert answer.answered is False and answer.results == ()

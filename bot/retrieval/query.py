@@ -97,8 +97,8 @@ def parse_question(question: str, segmenter: Segmenter, sparse: SparseIndex,
 
 
 def has_content(words: list[str]) -> bool:
-    """A question of nothing but function words (的了是) asks nothing."""
-    return any(w not in FUNCTION_WORDS for w in words)
+    """A question of nothing but function words (的了是) or bare numbers ("1", "2020") asks nothing."""
+    return any(w not in FUNCTION_WORDS and not w.isdigit() for w in words)
 
 
 def numerals_as_digits(normalized: str) -> str | None:
