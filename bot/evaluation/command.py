@@ -119,6 +119,12 @@ def built_base(articles: list[SetArticle], config: Config, show_progress: bool =
         yield QAService.open(eval_config), questions, seconds
 
 
+def sample_questions(questions: list[Question], size: int, seed: int) -> list[Question]:
+    """A seeded sample of `size` questions (all of them when there are fewer), in the set's order."""
+    picked = sorted(random.Random(seed).sample(range(len(questions)), min(size, len(questions))))
+    return [questions[i] for i in picked]
+
+
 def shown_by(service: QAService | None, question: str) -> Shown:
     if service is None:
         return Shown((), False)

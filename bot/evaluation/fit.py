@@ -98,7 +98,7 @@ def collect(sets: list[Path], sizes: list[int | None], config: Config, off_topic
                             answer = service.ask(question.text, k=1)
                             best = answer.best
                             if best and shows_answer(question, best.passage.article.key, best.snippet):
-                                group.positives.append(np.array(answer.features))
+                                group.positives.append(_features(answer))
                         for question in sampler.sample(others, min(per_base, len(others))):
                             answer = service.ask(question.text, k=1)
                             group.negatives.append(_features(answer))

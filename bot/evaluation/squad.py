@@ -95,11 +95,6 @@ def write_article_files(articles: Iterable[SetArticle], articles_dir: Path) -> l
     return questions
 
 
-def write_articles(sets: list[Path], articles_dir: Path) -> list[Question]:
-    """Every article of the sets as files under `articles_dir`; returns their questions."""
-    return write_article_files(read_set_articles(sets), articles_dir)
-
-
 def read_questions(path: Path) -> list[Question]:
     """Questions of a set the knowledge base does not cover."""
     return [q for article in load_squad(path) for p in article["paragraphs"] for q in paragraph_questions(p, None)]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import random
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ import numpy as np
 
 from bot.config import Config, RetrievalSettings
 from bot.errors import QabotError
-from bot.evaluation.command import built_base, run_questions, shown
+from bot.evaluation.command import built_base, run_questions, sample_questions, shown
 from bot.evaluation.metrics import Tally
 from bot.evaluation.squad import Question, read_set_articles
 from bot.retrieval.query import Query
@@ -135,8 +134,8 @@ def tune(sets: list[Path], config: Config, sample: int, seed: int, names: list[s
             service, questions, seconds = stack.enter_context(built_base(read_set_articles([path]), config))
             if service is None:
                 raise QabotError(f"{path}: no article of the set could be built")
-            picked = sorted(random.Random(seed).sample(range(len(questions)), min(sample, len(questions))))
-            samples.append(SetSample(path.stem, service.loaded.retriever, [questions[i] for i in picked]))
+            picked = sample_questions(questions, sample, seed)
+            samples.append(SetSample(path.stem, service.loaded.retriever, picked))
             samples[-1].prepare()
             log(f"{path.stem}: built in {seconds:.1f} s, {len(picked)} of {len(questions)} questions sampled")
         shipped = trial(samples, SHIPPED, configured)

@@ -11,7 +11,6 @@ disturbs less.
 from __future__ import annotations
 
 import dataclasses
-import random
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Callable
 
 from bot.config import Config
 from bot.errors import QabotError
-from bot.evaluation.command import one_core, run_questions, shown
+from bot.evaluation.command import one_core, run_questions, sample_questions, shown
 from bot.evaluation.squad import Question
 from bot.retrieval.retriever import Retriever
 from bot.retrieval.weights import SHIPPED_CAPS, PostingCaps
@@ -43,9 +42,7 @@ def tune_caps(sets: list[Path], config: Config, passages: int, sample: int, seed
         report = build_knowledge_base(base_config)
         log(f"built {report.passages} passages ({n_filler} filler articles) in {report.seconds:.0f} s")
         retriever = QAService.open(base_config).loaded.retriever
-        picked = sorted(random.Random(seed).sample(range(len(material.questions)),
-                                                   min(sample, len(material.questions))))
-        questions = [material.questions[i] for i in picked]
+        questions = sample_questions(material.questions, sample, seed)
         caps_figures(retriever, questions, SHIPPED_CAPS)  # a first pass reads the index into the page cache
         shipped = caps_figures(retriever, questions, SHIPPED_CAPS)
         rows = {f.name: [(value, caps_figures(retriever, questions, dataclasses.replace(SHIPPED_CAPS, **{f.name: value})))

@@ -7,7 +7,6 @@ its questions is asked of each, as `qabot tune` asks them (the first result only
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Callable
 
@@ -15,7 +14,7 @@ import numpy as np
 
 from bot.config import Config
 from bot.errors import QabotError
-from bot.evaluation.command import built_base, run_questions, shown
+from bot.evaluation.command import built_base, run_questions, sample_questions, shown
 from bot.evaluation.squad import read_set_articles
 from bot.knowledge.analysis import MAX_SENTENCE_CHARS
 
@@ -42,10 +41,9 @@ def tune_sentence_chars(sets: list[Path], config: Config, caps: list[int], sampl
             with built_base(articles, config, sentence_cap=cap) as (service, questions, seconds):
                 if service is None:
                     raise QabotError(f"{path}: no article of the set could be built")
-                picked = sorted(random.Random(seed).sample(range(len(questions)), min(sample, len(questions))))
+                picked = sample_questions(questions, sample, seed)
                 retriever = service.loaded.retriever
-                tally = run_questions(lambda text: shown(retriever.ask(text, k=1)),
-                                      [questions[i] for i in picked], [])
+                tally = run_questions(lambda text: shown(retriever.ask(text, k=1)), picked, [])
                 found = tally.figures(0.0, False)
                 figures[cap].append((found["answer-in-top1"], found["right-article@1"]))
                 log(f"{path.stem}, {cap} characters: built in {seconds:.1f} s, {len(picked)} questions asked")

@@ -26,8 +26,9 @@ import numpy as np
 
 from bot.index.arrays import gather_rows
 from bot.index.knowledge_base import KnowledgeBase
-from bot.retrieval.query import SYNONYM_WEIGHT, Query
+from bot.retrieval.query import Query
 from bot.retrieval.rerank import title_named
+from bot.retrieval.weights import SHIPPED
 from bot.text.key_sets import contains, sorted_unique
 from bot.text.terms import GLUED_CHARACTERS, Segmenter, bigram_key, word_key
 
@@ -46,14 +47,15 @@ def terms_of(kb: KnowledgeBase, sentences: np.ndarray, extra: np.ndarray | None 
 
 
 def word_presence(words: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...], terms: np.ndarray) -> np.ndarray:
-    """For each word, how surely the text holds it: 1 for the word itself, SYNONYM_WEIGHT for a synonym,
-    else the share of its character pairs found (a typo, or jieba cutting the text another way)."""
+    """For each word, how surely the text holds it: 1 for the word itself, the shipped synonym weight
+    for a synonym, else the share of its character pairs found (a typo, or jieba cutting the text
+    another way)."""
     presence = np.zeros(len(words), np.float64)
     for number, word in enumerate(words):
         if _holds(terms, word) or _holds_unglued(terms, word) or _holds_as_numeral(terms, word):
             presence[number] = 1.0
-        elif any(_holds(terms, synonym) for synonym in synonyms[number] if synonyms):
-            presence[number] = SYNONYM_WEIGHT
+        elif any(_holds(terms, synonym) for synonym in synonyms[number]):
+            presence[number] = SHIPPED.synonym_weight  # the fit assumed the shipped value
         elif len(word) == 1:
             presence[number] = 0.0
         else:

@@ -19,8 +19,6 @@ from bot.text.terms import (BIGRAM_FLAG, FUNCTION_WORDS, WORD_FLAG, Segmenter, b
 warnings.filterwarnings("ignore", module="cn2an")
 _NUMERAL_CHARS = frozenset("零〇一二两三四五六七八九十百千万亿")
 
-# The confidence also reads a synonym as this share of its word; its fit assumed the shipped value.
-SYNONYM_WEIGHT = SHIPPED.synonym_weight
 MAX_QUESTION_CHARS = 512  # a limit, not tuned: a question longer than a long paragraph is cut
 
 

@@ -246,8 +246,7 @@ async def _shared_passage(message: Message, context: ContextTypes.DEFAULT_TYPE, 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to ask here (private chat or group), and list the commands."""
-    user = update.effective_user
-    is_admin = user is not None and user.id in get_state(context).config.telegram.admins
+    is_admin = admin.is_admin(update, context)
     group = is_group(update)
     await reply_html(update.effective_message, help_html(context.bot.username, is_admin, group), quote=group)
 
